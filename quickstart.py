@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Set up alloygan in a local virtual environment and run it, with nothing but Python 3.11.
+
+    python3 quickstart.py demo     # the main job on the embedded default (offline, no API key)
+    python3 quickstart.py test     # the test suite (what CI runs)
+    python3 quickstart.py shell    # print how to activate the environment
+
+The first call creates `.venv/` and installs the project into it (about 2 minutes and
+about 1.5 GB here; see README "Installing torch" for the CPU build). Later calls reuse it,
+and reinstall only when pyproject.toml changes.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".alloygan-install-stamp"
+# A CPU build of torch is what this project needs; 2.13.0 is the release it is tested with.
+# Set ALLOYGAN_TORCH_SPEC / ALLOYGAN_TORCH_INDEX to choose another build (README, "Installing torch").
+TORCH_SPEC = os.environ.get("ALLOYGAN_TORCH_SPEC", "torch==2.13.0")
+TORCH_INDEX = os.environ.get("ALLOYGAN_TORCH_INDEX", "")
+DEMO_GOAL = "find Zr-based glass with Trg>0.6 avoiding Ag"
+
+
+def _say(message: str) -> None:
+    print(f"[quickstart] {message}", flush=True)
+
+
+def _run(*args: str | Path, **kwargs) -> int:
+    return subprocess.call([str(a) for a in args], cwd=ROOT, **kwargs)
+
+
+def _install_stamp() -> str:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    digest.update(TORCH_SPEC.encode())
+    return digest.hexdigest()
+
+
+def ensure_environment() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"alloygan needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    if not PYTHON.exists():
+        _say(f"creating the virtual environment in {VENV}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    if STAMP.exists() and STAMP.read_text() == _install_stamp():
+        return
+    has_torch = _run(PYTHON, "-c", "import torch", stderr=subprocess.DEVNULL) == 0
+    if not has_torch:
+        _say(f"installing {TORCH_SPEC} (CPU build where available)")
+        extra = ["--index-url", TORCH_INDEX] if TORCH_INDEX else []
+        if _run(PYTHON, "-m", "pip", "install", "-q", TORCH_SPEC, *extra) != 0:
+            sys.exit("Installing torch failed; see README, 'Installing torch'.")
+    _say("installing alloygan and its dependencies (first run only)")
+    if _run(PYTHON, "-m", "pip", "install", "-q", "-e", ".[test]") != 0:
+        sys.exit("Installing alloygan failed; the pip output above says why.")
+    STAMP.write_text(_install_stamp())
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "demo"
+    if command not in {"demo", "test", "shell"}:
+        print(__doc__)
+        print(f"Unknown command {command!r}: use demo, test or shell.", file=sys.stderr)
+        return 2
+    ensure_environment()
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    if command == "shell":
+        print(f"source {BIN / 'activate'}")
+        return 0
+    if command == "test":
+        code = _run(PYTHON, "-m", "pytest", "-q", *argv[1:], env=env)
+        return 0 if code == 5 else code  # 5: no tests collected
+    alloygan = BIN / ("alloygan.exe" if os.name == "nt" else "alloygan")
+    return _run(alloygan, "demo", *argv[1:], env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
