@@ -22,6 +22,9 @@ from functools import lru_cache
 TOLERANCE_AT_PCT = 0.01
 # Amounts below this (at.%) are numerical noise, not alloying additions; they are dropped.
 TRACE_FLOOR_AT_PCT = 1e-4
+# Amounts totalling 100 within this are taken as written, so that reading the text of a
+# composition reproduces that text exactly (rescaling would move the last printed digit).
+NORMALISED_SLACK = 1e-4
 
 
 class CompositionError(ValueError):
@@ -44,9 +47,9 @@ def atomic_mass(symbol: str) -> float:
     return float(Element(symbol).atomic_mass)
 
 
-def format_amount(value: float) -> str:
-    """An amount as written in a formula: at most 4 decimals, no trailing zeros."""
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
+def format_amount(value: float, decimals: int = 4) -> str:
+    """An amount as written in a formula: at most `decimals` decimals, no trailing zeros."""
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
     return text or "0"
 
 
@@ -71,7 +74,11 @@ class Composition:
             raise CompositionError("a composition needs at least one element with a positive amount")
         scaled = {s: 100.0 * v / total for s, v in merged.items()}
         kept = {s: v for s, v in scaled.items() if v >= TRACE_FLOOR_AT_PCT}
-        kept_total = sum(kept.values())
+        if len(kept) == len(merged) and abs(total - 100.0) <= NORMALISED_SLACK:
+            kept_total = 100.0  # already at.% up to printing precision: keep the amounts as written
+            kept = merged
+        else:
+            kept_total = sum(kept.values())
         self._amounts: dict[str, float] = {s: round(100.0 * v / kept_total, 9) for s, v in sorted(kept.items())}
         self._order: tuple[str, ...] = tuple(sorted(self._amounts, key=lambda s: (-round(self._amounts[s], 4), s)))
 
@@ -130,8 +137,12 @@ class Composition:
 
     @property
     def formula(self) -> str:
-        """Canonical text, e.g. `Zr62Cu29.6Al4.2Ag2.3Ni1.9`."""
-        return "".join(f"{s}{format_amount(self._amounts[s])}" for s in self._order)
+        """Canonical text, e.g. `Zr62Cu29.6Al4.2Ag2.3Ni1.9` (amounts to 4 decimals)."""
+        return self.to_text(4)
+
+    def to_text(self, decimals: int = 4) -> str:
+        """Canonical order with amounts to `decimals` decimals; 6 keeps stored values stable."""
+        return "".join(f"{s}{format_amount(self._amounts[s], decimals)}" for s in self._order)
 
     @property
     def system(self) -> str:

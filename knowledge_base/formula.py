@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge_base.composition import CompositionError, element_symbols
+from knowledge_base.composition import NORMALISED_SLACK, CompositionError, element_symbols
 
 LEVEL_TOLERANCE = 0.005  # relative: a level may total 99.5-100.5 (or 0.995-1.005)
 FRACTION_GROUP_TOLERANCE = 0.01  # at.%: the stricter test for the fraction reading
@@ -158,7 +158,7 @@ class _Parser:
                 raise self.fail(f"number {token.text} at position {token.position + 1} follows no element")
             raise self.fail(f"unexpected {token.text!r} at position {token.position + 1}")
         if missing:
-            if saw_comma or (closing is not None and not simple and not group_items):
+            if saw_comma or (len(missing) > 1 and closing is not None and not simple and not group_items):
                 names = ",".join(missing)
                 raise self.fail(f"unresolved mixture ({names}): the share of each element is not stated")
             raise self.fail(f"element {missing[0]} has no amount")
@@ -195,11 +195,13 @@ class _Parser:
             raise self.fail(
                 f"amounts in {where} total {total:g}; expected 100 (at.%) or 1 (atomic fractions)"
             )
-        items: list[tuple[str, float, bool]] = [(e, a * 100.0 / total, False) for e, a in simple]
+        # A level that already totals its scale up to printing precision is taken as written.
+        divisor = scale if abs(total - scale) <= NORMALISED_SLACK * scale / 100.0 else total
+        items: list[tuple[str, float, bool]] = [(e, a * 100.0 / divisor, False) for e, a in simple]
         for content, multiplier in groups:
             content_total = sum(a for _, a in content)
             for element, amount in content:
-                items.append((element, amount / content_total * multiplier * 100.0 / total, True))
+                items.append((element, amount / content_total * multiplier * 100.0 / divisor, True))
         return items
 
 

@@ -1,0 +1,69 @@
+"""`alloygan describe` (one alloy's data, features, descriptors, cost) and `alloygan demo`."""
+from __future__ import annotations
+
+from typing import List
+
+import typer
+from rich.table import Table
+
+from agent.cli.output import console, fmt, print_json
+
+
+def describe(
+    formulas: List[str] = typer.Argument(..., help="Alloy formulas in at.%, e.g. Zr65Cu17.5Ni10Al7.5."),
+    json_out: bool = typer.Option(False, "--json", help="Print a JSON array, one record per formula."),
+) -> None:
+    """Parsed composition, known temperatures and all 26 features (when in the store), descriptors and cost."""
+    from tools.knowledge import describe_alloys
+
+    records = describe_alloys(formulas)
+    if json_out:
+        print_json(records)
+        return
+    for record in records:
+        _print_record(record)
+
+
+def _print_record(record: dict) -> None:
+    console.rule(f"[bold]{record['formula']}[/]  (input: {record['input']})")
+    cost = record["cost_usd_per_kg"]
+    console.print(f"Raw-material cost: [bold]{fmt(cost, 2)}[/] USD/kg" if cost is not None else "Cost: no price for an element")
+    known = record["known"]
+    if known is None:
+        console.print("Not in the knowledge base (no measured temperatures).", style="yellow")
+    else:
+        from alloygan_models.descriptors.thermal import CRITERIA
+
+        console.print(f"Known: Tg {known['Tg']:g} K, Tx {known['Tx']:g} K, Tl {known['Tl']:g} K "
+                      f"(median of {known['n_reports']} report(s))")
+        features = Table(title="GFA criteria", title_justify="left")
+        for column in ("name", "formula", "value", "reference"):
+            features.add_column(column)
+        for criterion in CRITERIA:
+            features.add_row(f"{criterion.symbol} ({criterion.name})", criterion.formula,
+                             fmt(known[criterion.name], 4), criterion.citation.split(",")[0])
+        console.print(features)
+        for source in known["sources"]:
+            console.print(f"  source: {source['document']}, {source['location']}: “{source['raw_text']}”", style="dim")
+    descriptors = Table(title="Composition descriptors", title_justify="left")
+    descriptors.add_column("descriptor")
+    descriptors.add_column("value", justify="right")
+    for name, value in record["descriptors"].items():
+        if not name.startswith("MagpieData") or " mean " in name:  # the full Magpie set is in --json
+            descriptors.add_row(name, fmt(value, 4))
+    console.print(descriptors)
+
+
+def demo() -> None:
+    """The main job on the embedded default: build the knowledge base and show what it holds."""
+    from agent.cli.kb import _print_stats
+    from tools.knowledge import AlloyQuery, build_knowledge_base, query_alloys
+
+    stats = build_knowledge_base()
+    console.print("[bold]alloygan[/]: knowledge base built from the shipped mined table (offline)")
+    _print_stats(stats)
+    best = query_alloys(AlloyQuery(base="Zr", exclude=["Ag"], where="Trg>=0.6", limit=5))
+    console.print("Best known Zr-based glasses with Trg >= 0.6 and no Ag:")
+    for record in best:
+        console.print(f"  {record['formula']:<32} Trg {record['Trg']:.3f}  γ {record['gamma']:.3f}  "
+                      f"({record['sources'][0]['location']})")

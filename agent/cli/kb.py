@@ -1,0 +1,106 @@
+"""`alloygan kb ...`: build, inspect and query the alloy knowledge base."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from agent.cli.output import console, fmt, print_json
+
+app = typer.Typer(help="Build, inspect and query the alloy knowledge base.", no_args_is_help=True)
+
+
+@app.command("build")
+def build(
+    source: Optional[Path] = typer.Option(None, "--source", help="Re-mine this dataset-table PDF (default: the shipped mined table)."),
+    export: Optional[Path] = typer.Option(None, "--export", help="Also write the mined rows as CSV (the shipped-file format)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
+) -> None:
+    """Fill the store from the published dataset table (shipped, or re-mined from a PDF)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from tools.knowledge import build_knowledge_base
+
+    if source is None:
+        stats = build_knowledge_base(export=export)
+    else:
+        with Progress(TextColumn("mining {task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("pages"), console=console, transient=True, disable=json_out) as progress:
+            task = progress.add_task(source.name, total=None)
+            stats = build_knowledge_base(
+                source, export, on_page=lambda page, total: progress.update(task, completed=page, total=total)
+            )
+    if json_out:
+        print_json(stats)
+        return
+    console.print(f"Built from {stats['built_from']}")
+    _print_stats(stats)
+    if export:
+        console.print(f"Mined rows written to {export}")
+
+
+@app.command("stats")
+def stats(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Rows read, accepted, quarantined, unique compositions, alloys per base element."""
+    from tools.knowledge import kb_stats
+
+    data = kb_stats()
+    print_json(data) if json_out else _print_stats(data)
+
+
+def _print_stats(data: dict) -> None:
+    console.print(
+        f"[bold]{data['rows_read']}[/] rows read = [green]{data['accepted']}[/] accepted + "
+        f"[yellow]{data['quarantined']}[/] quarantined; [bold]{data['unique_compositions']}[/] unique compositions "
+        f"({data['conflicting_alloys']} with reports differing by more than 10 K)"
+    )
+    families = ", ".join(f"{k} {v}" for k, v in data["families"].items())
+    console.print(f"Alloys by base element: {families}")
+    console.print(f"Store: {data['store']} (schema v{data['schema_version']})", style="dim")
+
+
+@app.command("query")
+def query(
+    base: Optional[str] = typer.Option(None, "--base", help="Base element, e.g. Zr."),
+    require: Optional[str] = typer.Option(None, "--require", help="Elements that must be present, e.g. Cu,Al."),
+    exclude: Optional[str] = typer.Option(None, "--exclude", help="Elements that must be absent, e.g. Ag,Be."),
+    where: Optional[str] = typer.Option(None, "--where", help='Conditions, e.g. "Trg>=0.6, Tg<700".'),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Show at most N alloys."),
+    json_out: bool = typer.Option(False, "--json", help="Print a JSON array of alloy records."),
+) -> None:
+    """Known alloys matching elements and property conditions (highest Trg first)."""
+    from tools.knowledge import AlloyQuery, query_alloys
+
+    records = query_alloys(AlloyQuery(base=base, require=require or [], exclude=exclude or [], where=where, limit=limit))
+    if json_out:
+        print_json(records)
+        return
+    table = Table(title=f"{len(records)} known alloys", title_justify="left")
+    for column in ("composition (at.%)", "Tg K", "Tx K", "Tl K", "Trg", "γ", "ΔTx K", "reports", "source"):
+        table.add_column(column, justify="left" if column in ("composition (at.%)", "source") else "right")
+    for r in records:
+        first = r["sources"][0]
+        table.add_row(r["formula"], fmt(r["Tg"], 0), fmt(r["Tx"], 0), fmt(r["Tl"], 0), fmt(r["Trg"]),
+                      fmt(r["gamma"]), fmt(r["dTx"], 0), str(r["n_reports"]) + (" ⚠" if r["conflicting"] else ""),
+                      f"p{first['page']}" if first["page"] else first["kind"])
+    console.print(table)
+
+
+@app.command("quarantine")
+def quarantine(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Rows that could not be read exactly or failed a check, with the reason."""
+    from tools.knowledge import quarantine_rows
+
+    rows = quarantine_rows()
+    if json_out:
+        print_json(rows)
+        return
+    table = Table(title=f"{len(rows)} quarantined rows", title_justify="left")
+    table.add_column("where")
+    table.add_column("row as printed")
+    table.add_column("reason")
+    for r in rows:
+        table.add_row(r["location"], r["raw_text"], r["reason"])
+    console.print(table)

@@ -1,0 +1,34 @@
+"""Terminal output for the CLI: one rich console, JSON printing, one-line errors."""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, NoReturn
+
+from rich.console import Console
+from rich.text import Text
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout, nothing else (so it can be piped)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def print_error(message: str) -> None:
+    """`error: ...` on stderr, the message taken literally (no markup)."""
+    err_console.print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One clear line on stderr and a non-zero exit."""
+    print_error(message)
+    raise SystemExit(code)
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.{digits}f}"

@@ -1,0 +1,274 @@
+"""The alloy records store: SQLite under ALLOYGAN_HOME (sources, reports, alloys, quarantine).
+
+Every write runs in one transaction (`BEGIN IMMEDIATE` ... `COMMIT`), so a command that
+fails part-way changes nothing. The `alloys` table is derived: after every write it is
+rebuilt from all reports (deduplicated by canonical composition, medians of the
+reports), inside the same transaction. The schema version is recorded in `meta`.
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from knowledge_base.composition import Composition
+from knowledge_base.records import Alloy, QuarantinedRow, Report, Source, group_reports
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    path TEXT NOT NULL DEFAULT '',
+    added_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alloys (
+    id INTEGER PRIMARY KEY,
+    formula TEXT NOT NULL UNIQUE,
+    base_element TEXT NOT NULL,
+    system TEXT NOT NULL,
+    n_elements INTEGER NOT NULL,
+    Tg REAL NOT NULL, Tx REAL NOT NULL, Tl REAL NOT NULL,
+    n_reports INTEGER NOT NULL,
+    spread_K REAL NOT NULL,
+    conflicting INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reports (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    alloy_id INTEGER REFERENCES alloys(id) ON DELETE SET NULL,
+    location TEXT NOT NULL,
+    page INTEGER,
+    family TEXT NOT NULL DEFAULT '',
+    raw_text TEXT NOT NULL,
+    formula TEXT NOT NULL,
+    Tg REAL NOT NULL, Tx REAL NOT NULL, Tl REAL NOT NULL,
+    quote TEXT NOT NULL DEFAULT '',
+    method TEXT NOT NULL DEFAULT '',
+    heating_rate_K_per_min REAL,
+    UNIQUE (source_id, location)
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    location TEXT NOT NULL,
+    page INTEGER,
+    family TEXT NOT NULL DEFAULT '',
+    raw_text TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    UNIQUE (source_id, location)
+);
+CREATE INDEX IF NOT EXISTS reports_alloy ON reports(alloy_id);
+"""
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used as asked (wrong schema version, not a database)."""
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    added: int
+    already_present: int
+    quarantined: int = 0
+
+
+class AlloyStore:
+    """The SQLite store of sources, reports, quarantined rows and the derived alloys."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._ensure_schema()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path}: not a usable alloygan store ({error})") from None
+
+    @classmethod
+    def open_default(cls) -> "AlloyStore":
+        from knowledge_base.paths import store_path
+
+        return cls(store_path())
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "AlloyStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open connection, for modules that keep their own tables in this database."""
+        return self._db
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All-or-nothing: commits on success, rolls back on any exception."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _ensure_schema(self) -> None:
+        row = self._db.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
+        if row is not None:
+            version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if version is None or int(version[0]) != SCHEMA_VERSION:
+                found = version[0] if version else "none"
+                raise StoreError(
+                    f"{self.path}: schema version {found}, this alloygan needs {SCHEMA_VERSION}; "
+                    "move the file aside and run `alloygan kb build`"
+                )
+            return
+        with self.transaction() as db:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+    # writing ------------------------------------------------------------------------
+    def _source_id(self, db: sqlite3.Connection, source: Source) -> int:
+        row = db.execute("SELECT id FROM sources WHERE sha256=?", (source.sha256,)).fetchone()
+        if row:
+            return int(row[0])
+        cursor = db.execute(
+            "INSERT INTO sources(sha256, kind, title, path, added_at) VALUES (?, ?, ?, ?, ?)",
+            (source.sha256, source.kind, source.title, source.path, datetime.now(timezone.utc).isoformat()),
+        )
+        return int(cursor.lastrowid)
+
+    @staticmethod
+    def _insert_reports(db: sqlite3.Connection, source_id: int, reports: Sequence[Report]) -> int:
+        added = 0
+        for r in reports:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO reports(source_id, location, page, family, raw_text, formula, Tg, Tx, Tl,"
+                " quote, method, heating_rate_K_per_min) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (source_id, r.location, r.page, r.family, r.raw_text, r.composition.to_text(6),
+                 r.Tg, r.Tx, r.Tl, r.quote, r.method, r.heating_rate_K_per_min),
+            )
+            added += cursor.rowcount
+        return added
+
+    def replace_source(self, source: Source, reports: Sequence[Report], quarantined: Sequence[QuarantinedRow]) -> WriteResult:
+        """Make the store hold exactly these reports and quarantined rows for `source`."""
+        with self.transaction() as db:
+            source_id = self._source_id(db, source)
+            db.execute("UPDATE sources SET path=?, title=? WHERE id=?", (source.path, source.title, source_id))
+            db.execute("DELETE FROM reports WHERE source_id=?", (source_id,))
+            db.execute("DELETE FROM quarantine WHERE source_id=?", (source_id,))
+            added = self._insert_reports(db, source_id, reports)
+            for q in quarantined:
+                db.execute(
+                    "INSERT INTO quarantine(source_id, location, page, family, raw_text, reason) VALUES (?,?,?,?,?,?)",
+                    (source_id, q.location, q.page, q.family, q.raw_text, q.reason),
+                )
+            self._rebuild_alloys(db)
+        return WriteResult(added, 0, len(quarantined))
+
+    def add_reports(self, source: Source, reports: Sequence[Report]) -> WriteResult:
+        """Add reports of `source`; a report already stored (same source and location) is not duplicated."""
+        with self.transaction() as db:
+            source_id = self._source_id(db, source)
+            added = self._insert_reports(db, source_id, reports)
+            self._rebuild_alloys(db)
+        return WriteResult(added, len(reports) - added)
+
+    def _rebuild_alloys(self, db: sqlite3.Connection) -> None:
+        db.execute("UPDATE reports SET alloy_id=NULL")
+        db.execute("DELETE FROM alloys")
+        rows = self._read_reports(db)
+        row_id = {id(report): rid for rid, report in rows}
+        for alloy in group_reports([report for _, report in rows]):
+            cursor = db.execute(
+                "INSERT INTO alloys(formula, base_element, system, n_elements, Tg, Tx, Tl, n_reports, spread_K,"
+                " conflicting) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (alloy.composition.to_text(6), alloy.base_element, alloy.composition.system, len(alloy.composition),
+                 alloy.Tg, alloy.Tx, alloy.Tl, len(alloy.reports), alloy.spread_K, int(alloy.conflicting)),
+            )
+            db.executemany(
+                "UPDATE reports SET alloy_id=? WHERE id=?", [(cursor.lastrowid, row_id[id(r)]) for r in alloy.reports]
+            )
+
+    # reading ------------------------------------------------------------------------
+    @staticmethod
+    def _read_reports(db: sqlite3.Connection) -> list[tuple[int, Report]]:
+        rows = db.execute(
+            "SELECT r.id, r.location, r.page, r.family, r.raw_text, r.formula, r.Tg, r.Tx, r.Tl, r.quote, r.method,"
+            " r.heating_rate_K_per_min, s.sha256, s.kind, s.title, s.path"
+            " FROM reports r JOIN sources s ON s.id = r.source_id ORDER BY r.id"
+        ).fetchall()
+        sources: dict[str, Source] = {}
+        reports = []
+        for row in rows:
+            (rid, location, page, family, raw, formula, Tg, Tx, Tl, quote, method, rate, sha, kind, title, path) = row
+            source = sources.setdefault(sha, Source(sha, kind, title, path))
+            reports.append((rid, Report(Composition.parse(formula), Tg, Tx, Tl, raw, location, page, family, quote,
+                                        method, rate, source)))
+        return reports
+
+    def reports(self) -> list[Report]:
+        return [report for _, report in self._read_reports(self._db)]
+
+    def alloys(self) -> list[Alloy]:
+        """Every alloy (deduplicated), with all its reports and their sources."""
+        return group_reports(self.reports())
+
+    def quarantine(self) -> list[tuple[Source, QuarantinedRow]]:
+        rows = self._db.execute(
+            "SELECT q.raw_text, q.location, q.reason, q.page, q.family, s.sha256, s.kind, s.title, s.path"
+            " FROM quarantine q JOIN sources s ON s.id = q.source_id ORDER BY q.id"
+        ).fetchall()
+        return [
+            (Source(sha, kind, title, path), QuarantinedRow(raw, location, reason, page, family))
+            for raw, location, reason, page, family, sha, kind, title, path in rows
+        ]
+
+    def sources(self) -> list[Source]:
+        rows = self._db.execute("SELECT sha256, kind, title, path FROM sources ORDER BY id").fetchall()
+        return [Source(*row) for row in rows]
+
+    def is_empty(self) -> bool:
+        return self._db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 0
+
+    def stats(self) -> dict:
+        count = lambda sql: int(self._db.execute(sql).fetchone()[0])  # noqa: E731
+        accepted = count("SELECT COUNT(*) FROM reports")
+        quarantined = count("SELECT COUNT(*) FROM quarantine")
+        families = Counter(row[0] for row in self._db.execute("SELECT base_element FROM alloys"))
+        by_source = [
+            {"sha256": sha, "kind": kind, "title": title, "accepted": a, "quarantined": q}
+            for sha, kind, title, a, q in self._db.execute(
+                "SELECT s.sha256, s.kind, s.title,"
+                " (SELECT COUNT(*) FROM reports r WHERE r.source_id = s.id),"
+                " (SELECT COUNT(*) FROM quarantine q WHERE q.source_id = s.id) FROM sources s ORDER BY s.id"
+            )
+        ]
+        return {
+            "store": str(self.path),
+            "schema_version": SCHEMA_VERSION,
+            "rows_read": accepted + quarantined,
+            "accepted": accepted,
+            "quarantined": quarantined,
+            "unique_compositions": count("SELECT COUNT(*) FROM alloys"),
+            "conflicting_alloys": count("SELECT COUNT(*) FROM alloys WHERE conflicting = 1"),
+            "families": dict(sorted(families.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "sources": by_source,
+        }

@@ -1,0 +1,20 @@
+"""Errors a user or a planner can act on: bad input named, with what to do instead.
+
+The CLI prints any of `USER_ERRORS` as one line and exits 2; the LangChain tools return
+them as a message to the planner. Everything else is a bug and keeps its traceback.
+"""
+from __future__ import annotations
+
+from knowledge_base.composition import CompositionError
+from knowledge_base.store import StoreError
+from knowledge_base.table_miner import MiningError
+
+
+class ToolInputError(ValueError):
+    """An argument a tool cannot use; the message names it and the fix."""
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    from alloygan_models.constraints import ConditionError
+
+    return (ToolInputError, CompositionError, ConditionError, MiningError, StoreError, FileNotFoundError)

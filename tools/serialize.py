@@ -1,0 +1,49 @@
+"""JSON forms shared by every command and tool (the conventions are in the README).
+
+A composition is `{element: at.%}`; temperatures are `Tg`, `Tx`, `Tl` in kelvin; derived
+features use their short names (`Trg`, `gamma`, `dTx`, ...).
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from knowledge_base.records import Alloy, Report
+
+
+def rounded(value: float | None, digits: int = 6) -> float | None:
+    """A float for JSON: rounded, and None for NaN/inf or missing."""
+    if value is None:
+        return None
+    value = float(value)
+    return round(value, digits) if math.isfinite(value) else None
+
+
+def report_source(report: Report) -> dict:
+    source = report.source
+    return {
+        "document": source.title if source else "",
+        "sha256": source.sha256 if source else "",
+        "kind": source.kind if source else "",
+        "page": report.page,
+        "location": report.location,
+        "raw_text": report.raw_text,
+        **({"quote": report.quote} if report.quote else {}),
+    }
+
+
+def alloy_record(alloy: Alloy, features: pd.Series) -> dict:
+    """A known alloy: composition, median temperatures, every feature, its reports' sources."""
+    from alloygan_models.descriptors.thermal import FEATURE_NAMES
+
+    return {
+        "composition": alloy.composition.as_dict(),
+        "formula": alloy.composition.formula,
+        "base_element": alloy.base_element,
+        **{name: rounded(features[name]) for name in FEATURE_NAMES},
+        "n_reports": len(alloy.reports),
+        "conflicting": alloy.conflicting,
+        "spread_K": rounded(alloy.spread_K, 3),
+        "sources": [report_source(r) for r in alloy.reports],
+    }
