@@ -1,10 +1,15 @@
 """The `alloygan` command line (typer + rich). Subcommands live in sibling modules."""
 from __future__ import annotations
 
+import os
 import sys
 
-import click
 import typer
+
+try:  # typer >= 0.2x vendors its own copy of click
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click import exceptions as click_exceptions
 
 from agent.cli import describe, kb
 from agent.cli.output import err_console, print_error
@@ -28,11 +33,17 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         code = app(args=argv, prog_name="alloygan", standalone_mode=False)
-    except click.exceptions.UsageError as error:
+    except click_exceptions.NoArgsIsHelpError as shown:
+        print(shown.format_message())
+        sys.exit(0)
+    except click_exceptions.UsageError as error:
         where = error.ctx.command_path if error.ctx else "alloygan"
         print_error(f"{error.format_message()} (see `{where} --help`)")
         sys.exit(2)
-    except click.exceptions.Abort:
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    except typer.Abort:
         err_console.print("aborted")
         sys.exit(130)
     except user_errors() as error:

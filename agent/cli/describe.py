@@ -41,7 +41,7 @@ def _print_record(record: dict) -> None:
             features.add_column(column)
         for criterion in CRITERIA:
             features.add_row(f"{criterion.symbol} ({criterion.name})", criterion.formula,
-                             fmt(known[criterion.name], 4), criterion.citation.split(",")[0])
+                             fmt(known[criterion.name], 4), criterion.citation)
         console.print(features)
         for source in known["sources"]:
             console.print(f"  source: {source['document']}, {source['location']}: “{source['raw_text']}”", style="dim")
