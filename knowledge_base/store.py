@@ -96,10 +96,17 @@ class AlloyStore:
             raise StoreError(f"{self.path}: not a usable alloygan store ({error})") from None
 
     @classmethod
-    def open_default(cls) -> "AlloyStore":
+    def open_default(cls, fill: bool = True) -> "AlloyStore":
+        """The store under ALLOYGAN_HOME; when empty and `fill`, loaded from the mined table shipped with the package."""
         from knowledge_base.paths import store_path
 
-        return cls(store_path())
+        store = cls(store_path())
+        if fill and store.is_empty():
+            from knowledge_base.table_miner import shipped_table
+
+            table = shipped_table()
+            store.replace_source(table.source, table.reports, table.quarantined)
+        return store
 
     def close(self) -> None:
         self._db.close()

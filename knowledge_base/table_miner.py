@@ -8,8 +8,10 @@ family of the entries below them until the next heading, across pages.
 Words are placed in a column by their x position (the second `Composition` header
 marks the split), so an entry whose neighbour is missing is still read correctly.
 Every entry becomes a `Report` or a `QuarantinedRow` with its reason: the formula
-could not be read exactly, the temperatures are not three numbers, or they fail the
-physics checks. Nothing is dropped: rows read = accepted + quarantined.
+could not be read exactly, the temperatures are not three numbers, they fail the
+physics checks, or they contradict every close neighbour in composition
+(`knowledge_base.consistency`: rows printed in °C, misprints). Nothing is dropped:
+rows read = accepted + quarantined.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from knowledge_base.composition import Composition, CompositionError
+from knowledge_base.consistency import neighbour_outliers
 from knowledge_base.records import QuarantinedRow, Report, Source, temperature_problems
 
 SECTION = re.compile(r"^(?:(?P<element>[A-Z][a-z]?)-based|Other)\s*Alloys$")
@@ -141,6 +144,11 @@ def mine_table(pdf_path: Path, on_page: Callable[[int, int], None] | None = None
         (reports if isinstance(entry, Report) else quarantined).append(entry)
     if not reports and not quarantined:
         raise MiningError(f"{pdf_path}: no table rows found; is this the AlloyGAN dataset table?")
+    outliers = neighbour_outliers(reports)
+    for index, reason in outliers.items():
+        r = reports[index]
+        quarantined.append(QuarantinedRow(r.raw_text, r.location, reason, r.page, r.family))
+    reports = [r for index, r in enumerate(reports) if index not in outliers]
     return MinedTable(source, reports, quarantined)
 
 

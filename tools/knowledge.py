@@ -14,11 +14,7 @@ from tools.errors import ToolInputError
 
 def open_store() -> AlloyStore:
     """The default store; on first use it is filled from the mined table shipped with the package."""
-    store = AlloyStore.open_default()
-    if store.is_empty():
-        table = shipped_table()
-        store.replace_source(table.source, table.reports, table.quarantined)
-    return store
+    return AlloyStore.open_default()
 
 
 def build_knowledge_base(
@@ -41,7 +37,7 @@ def build_knowledge_base(
         tmp = export.with_suffix(export.suffix + ".tmp")
         tmp.write_text(table_to_csv(table), encoding="utf-8")
         tmp.replace(export)  # never a half-written file
-    with AlloyStore.open_default() as store:
+    with AlloyStore.open_default(fill=False) as store:
         store.replace_source(table.source, table.reports, table.quarantined)
         stats = store.stats()
     stats["built_from"] = str(source) if source else "shipped table (knowledge_base/data/published_table.csv)"

@@ -47,3 +47,26 @@ def alloy_record(alloy: Alloy, features: pd.Series) -> dict:
         "spread_K": rounded(alloy.spread_K, 3),
         "sources": [report_source(r) for r in alloy.reports],
     }
+
+
+def predicted(mean: float, std: float, digits: int = 4) -> dict:
+    """A predicted value: `{"mean": ..., "std": ...}`."""
+    return {"mean": rounded(mean, digits), "std": rounded(std, digits)}
+
+
+def prediction_fields(prediction, row: int, names) -> dict:
+    """`{name: {"mean", "std"}}` for one row of a `PropertyPrediction`."""
+    return {name: predicted(prediction.mean[name][row], prediction.std[name][row]) for name in names}
+
+
+def nearest_record(alloy: Alloy, distance_at_pct: float) -> dict:
+    """A known alloy near a candidate: composition, distance, measured values and where they come from."""
+    first = alloy.reports[0]
+    return {
+        "formula": alloy.composition.formula,
+        "composition": alloy.composition.as_dict(),
+        "distance_at_pct": rounded(distance_at_pct, 2),
+        "Tg": rounded(alloy.Tg, 1), "Tx": rounded(alloy.Tx, 1), "Tl": rounded(alloy.Tl, 1),
+        "source": report_source(first),
+        "n_reports": len(alloy.reports),
+    }

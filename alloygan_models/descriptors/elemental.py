@@ -132,11 +132,20 @@ class CompositionDescriptors:
     atomic fractions. Tables load on first use and are cached per vocabulary.
     """
 
-    def __init__(self, elements: Sequence[str]):
+    def __init__(self, elements: Sequence[str], magpie_stats: Sequence[str] = MAGPIE_STATS):
         self.elements = tuple(elements)
+        self.magpie_stats = tuple(magpie_stats)
+        unknown = set(self.magpie_stats) - set(MAGPIE_STATS)
+        if unknown:
+            raise ValueError(f"unknown Magpie statistics {sorted(unknown)}; choose from {MAGPIE_STATS}")
 
     def feature_labels(self) -> list[str]:
-        magpie = [f"MagpieData {stat} {prop}" for prop in element_data.MAGPIE_PRESET_PROPERTIES for stat in MAGPIE_STATS]
+        magpie = [
+            f"MagpieData {stat} {prop}"
+            for prop in element_data.MAGPIE_PRESET_PROPERTIES
+            for stat in MAGPIE_STATS
+            if stat in self.magpie_stats
+        ]
         return magpie + list(ALLOY_LABELS)
 
     def citations(self) -> list[str]:
@@ -152,9 +161,16 @@ class CompositionDescriptors:
                 stop = start + _CHUNK_ROWS
                 index, weight = _compact(x[start:stop])
                 out[start:stop] = np.concatenate(
-                    [_magpie_statistics(index, weight, tables), _alloy_terms(index, weight, tables)], axis=1
+                    [self._magpie(x[start:stop], index, weight, tables), _alloy_terms(index, weight, tables)], axis=1
                 )
         return out
+
+    def _magpie(self, x: np.ndarray, index: np.ndarray, weight: np.ndarray, tables: _Tables) -> np.ndarray:
+        if self.magpie_stats == ("mean",):  # the common fast case: fraction-weighted means are one product
+            return x @ tables.magpie[:-1, :-1]
+        full = _magpie_statistics(index, weight, tables).reshape(len(index), -1, len(MAGPIE_STATS))
+        keep = [MAGPIE_STATS.index(stat) for stat in MAGPIE_STATS if stat in self.magpie_stats]
+        return full[:, :, keep].reshape(len(index), -1)
 
 
 def describe_composition(composition: Composition) -> dict[str, float]:

@@ -291,3 +291,18 @@ def thermal_feature_dict(Tg: ArrayLike, Tx: ArrayLike, Tl: ArrayLike) -> dict[st
     """The same features as `thermal_features`, keyed by FEATURE_NAMES, one array per feature."""
     matrix = thermal_features(Tg, Tx, Tl)
     return {name: matrix[:, i].copy() for i, name in enumerate(FEATURE_NAMES)}
+
+
+_BY_NAME: dict[str, Criterion] = {criterion.name: criterion for criterion in CRITERIA}
+
+
+def thermal_property(name: str, Tg: np.ndarray, Tx: np.ndarray, Tl: np.ndarray) -> np.ndarray:
+    """One feature (any alias) elementwise on arrays of any equal shape, e.g. (candidates, samples).
+
+    No validation: for the forward model's samples, which are positive by construction.
+    """
+    canonical = resolve_property(name)
+    if canonical in TEMPERATURES:
+        return {"Tg": Tg, "Tx": Tx, "Tl": Tl}[canonical]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _BY_NAME[canonical].function(Tg, Tx, Tl)

@@ -1,0 +1,107 @@
+"""`alloygan predict` and `alloygan bench forward`: the forward property model from the shell."""
+from __future__ import annotations
+
+from contextlib import nullcontext
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.table import Table
+
+from agent.cli.output import console, err_console, fmt, print_json
+
+
+def _pm(value: dict, digits: int) -> str:
+    return f"{fmt(value['mean'], digits)}±{fmt(value['std'], digits)}"
+
+
+def predict(
+    formulas: Optional[List[str]] = typer.Argument(None, help="Alloy formulas in at.%."),
+    file: Optional[Path] = typer.Option(None, "--file", help="CSV with a 'composition' column; every row is predicted."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Also write the predictions as CSV."),
+    json_out: bool = typer.Option(False, "--json", help="Print a JSON array, one record per input in input order."),
+) -> None:
+    """Predict Tg, Tx, Tl, Trg, γ, ΔTx with uncertainties, the GFA probability and the nearest known alloys."""
+    from tools.errors import ToolInputError
+    from tools.prediction import predict_properties, read_composition_column, write_predictions_csv
+
+    inputs = list(formulas or [])
+    if file is not None:
+        inputs += read_composition_column(file)
+    if not inputs:
+        raise ToolInputError("give formulas or --file CSV, e.g. alloygan predict Zr65Cu17.5Ni10Al7.5")
+    if file is None:  # formulas typed on the command line: a bad one is an input error, not a row
+        from tools.knowledge import parse_compositions
+
+        parse_compositions(inputs)
+    records = predict_properties(inputs, on_status=lambda m: err_console.print(m + " …", style="dim"))
+    if out is not None:
+        write_predictions_csv(records, out)
+    if json_out:
+        print_json(records)
+    else:
+        _print_predictions(records)
+        if out is not None:
+            console.print(f"Predictions written to {out}")
+    failed = sum("error" in r for r in records)
+    if failed:
+        err_console.print(f"{failed} of {len(records)} inputs could not be predicted (see their error entries)")
+
+
+def _print_predictions(records: list[dict]) -> None:
+    table = Table(title="Predicted by the forward model (mean±1σ); distance to the nearest known alloy in at.%",
+                  title_justify="left")
+    for column in ("composition (at.%)", "Tg K", "Tx K", "Tl K", "Trg", "γ", "ΔTx K", "P(good)", "nearest known"):
+        left = column.startswith(("composition", "nearest"))
+        table.add_column(column, justify="left" if left else "right", no_wrap=column.startswith("composition"))
+    for r in records:
+        if "error" in r:
+            table.add_row(r["input"], *[""] * 7, f"[red]{r['error']}[/]")
+            continue
+        near = r["nearest_known"][0]
+        known = " (known)" if near["distance_at_pct"] == 0 else ""
+        table.add_row(r["formula"], _pm(r["Tg"], 0), _pm(r["Tx"], 0), _pm(r["Tl"], 0), _pm(r["Trg"], 3),
+                      _pm(r["gamma"], 3), _pm(r["dTx"], 0), fmt(r["p_good_gfa"], 2),
+                      f"{near['formula']} {near['distance_at_pct']:g}{known}")
+    console.print(table)
+    if any("error" not in r and r["nearest_known"][0]["distance_at_pct"] == 0 for r in records):
+        console.print("(known): the alloy is in the knowledge base; the model returns its measured values.", style="dim")
+
+
+def bench_forward(
+    seed: int = typer.Option(0, "--seed", help="Seed of the random split."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Forward-model accuracy: random 80/20 split and 5 folds grouped by alloy system, beside the paper."""
+    from tools.prediction import benchmark_forward
+
+    spinner = nullcontext() if json_out else console.status("benchmarking the forward model", spinner="dots")
+    with spinner as status:
+        result = benchmark_forward(seed, on_step=(lambda m: status.update(m)) if not json_out else None)
+    if json_out:
+        print_json(result)
+        return
+    table = Table(title=f"Forward model on {result['protocol']['n_alloys']} deduplicated alloys", title_justify="left")
+    table.add_column("quantity")
+    for key, label in (("random_80_20", "(a) random 80/20"), ("grouped_by_system", "(b) grouped by system"),
+                       ("random_80_20_not_deduplicated", "(a) without dedup — leaks"), ("paper", "paper")):
+        table.add_column(label, justify="right")
+    for quantity in ("Tg", "Tx", "Tl", "Trg", "gamma"):
+        cells = []
+        for key in ("random_80_20", "grouped_by_system", "random_80_20_not_deduplicated", "paper"):
+            s = result[key].get(quantity)
+            cells.append(f"R² {s['r2']:.3f}  RMSE {s['rmse']:.4g}  MAE {s['mae']:.4g}" if s else "–")
+        table.add_row(quantity, *cells)
+    gfa = [result[k]["GFA"] for k in ("random_80_20", "grouped_by_system", "random_80_20_not_deduplicated", "paper")]
+    table.add_row("GFA (Trg ≥ 0.6)", *[f"P {g['precision']:.3f}  R {g['recall']:.3f}  F1 {g['f1']:.3f}" for g in gfa])
+    cover = [result[k]["Trg_interval_coverage"] for k in ("random_80_20", "grouped_by_system")]
+    table.add_row("Trg ±1σ/±2σ coverage", *[f"{c['1sigma']:.2f} / {c['2sigma']:.2f}" for c in cover], "", "")
+    console.print(table)
+    seeds = result["random_80_20_over_seeds"]
+    console.print(f"(a) over seeds {seeds['seeds']}: R² Trg {seeds['Trg']['r2_mean']:.3f} ± {seeds['Trg']['r2_sd']:.3f}, "
+                  f"γ {seeds['gamma']['r2_mean']:.3f} ± {seeds['gamma']['r2_sd']:.3f}; "
+                  f"GFA F1 {seeds['GFA']['f1_mean']:.3f} ± {seeds['GFA']['f1_sd']:.3f}")
+    for name, text in result["protocol"].items():
+        if name in ("random_80_20", "grouped_by_system", "random_80_20_not_deduplicated"):
+            console.print(f"  {name}: {text}", style="dim")
+

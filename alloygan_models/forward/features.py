@@ -1,0 +1,44 @@
+"""Inputs of the forward property model: atomic fractions plus element-data descriptors.
+
+The descriptor set is the fraction-weighted means of the 22 Magpie element properties and
+the eight alloy terms (size mismatch, mixing entropy and enthalpy, VEC, electronegativity
+differences, Ω, Miedema ΔH_amor). The full Magpie statistics (min, max, range, deviation,
+mode) added nothing measurable on this data and triple the cost, and the design pipeline
+featurises ~100,000 candidates per request (docs/forward_model.md).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from alloygan_models.descriptors.elemental import CompositionDescriptors
+from alloygan_models.encoding import ElementVocabulary
+
+
+class ForwardFeatures:
+    """(n, V) fractions -> (n, V + 30) model inputs; NaN descriptors become the training medians."""
+
+    def __init__(self, vocabulary: ElementVocabulary):
+        self.vocabulary = vocabulary
+        self._descriptors = CompositionDescriptors(vocabulary.elements, magpie_stats=("mean",))
+        self.fill_values_: np.ndarray | None = None
+
+    def labels(self) -> list[str]:
+        return [f"x({e})" for e in self.vocabulary.elements] + self._descriptors.feature_labels()
+
+    def fit(self, fractions: np.ndarray) -> "ForwardFeatures":
+        descriptors = self._descriptors.featurize(fractions)
+        medians = np.nanmedian(np.where(np.isfinite(descriptors), descriptors, np.nan), axis=0)
+        self.fill_values_ = np.nan_to_num(medians, nan=0.0)
+        return self
+
+    def transform(self, fractions: np.ndarray) -> np.ndarray:
+        if self.fill_values_ is None:
+            raise RuntimeError("ForwardFeatures.transform before fit")
+        fractions = np.asarray(fractions, dtype=float)
+        fractions = fractions / fractions.sum(axis=1, keepdims=True)
+        with np.errstate(all="ignore"):
+            descriptors = self._descriptors.featurize(fractions)
+        bad = ~np.isfinite(descriptors)
+        if bad.any():
+            descriptors[bad] = np.broadcast_to(self.fill_values_, descriptors.shape)[bad]
+        return np.hstack([fractions, descriptors])

@@ -1,0 +1,184 @@
+"""Forward property model: composition -> Tg, Tx, Tl with calibrated uncertainty.
+
+One multi-output extremely randomised forest (scikit-learn `ExtraTreesRegressor`) learns
+three quantities that are independent of scale and consistent by construction:
+log Tl, Trg = Tg/Tl and α = Tx/Tl (standardised). Tg = Trg·Tl and Tx = α·Tl follow, so a
+prediction always has Tg < Tx < Tl when its parts are physical, and the criteria that
+the design goals are written in (Trg, γ) are modelled directly rather than as ratios of
+two noisy predictions.
+
+Uncertainty: every tree gives one prediction; their spread, scaled per quantity by a
+factor fitted on out-of-fold residuals (robust: median |z| = 0.6745 after scaling),
+gives calibrated samples. Any property (Tg, Tx, Tl or a GFA criterion) is computed on
+each sample with the same descriptor code as the data, and summarised by its mean and
+standard deviation. The probability of meeting a range is Gaussian in that mean and std.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from alloygan_models.constraints import PropertyRange
+from alloygan_models.descriptors.thermal import TEMPERATURES, resolve_property, thermal_property
+from alloygan_models.encoding import ElementVocabulary
+from alloygan_models.forward.features import ForwardFeatures
+from knowledge_base.composition import Composition
+
+MODELLED = ("log_Tl", "Trg", "alpha")
+_CHUNK = 8192
+_MIN_STD = 1e-9
+
+
+@dataclass
+class PropertyPrediction:
+    """Per-candidate mean and standard deviation of each requested property."""
+
+    mean: dict[str, np.ndarray]
+    std: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(next(iter(self.mean.values())))
+
+    def probability(self, item: PropertyRange) -> np.ndarray:
+        """P(property within the range) under a Gaussian of the predicted mean and std."""
+        mean, std = self.mean[item.property], np.maximum(self.std[item.property], _MIN_STD)
+        low = _normal_cdf((item.min - mean) / std) if item.min is not None else 0.0
+        high = _normal_cdf((item.max - mean) / std) if item.max is not None else 1.0
+        return np.clip(high - low, 0.0, 1.0)
+
+    def subset(self, index: np.ndarray) -> "PropertyPrediction":
+        return PropertyPrediction({k: v[index] for k, v in self.mean.items()}, {k: v[index] for k, v in self.std.items()})
+
+
+def _normal_cdf(z: np.ndarray) -> np.ndarray:
+    from scipy.special import ndtr
+
+    return ndtr(z)
+
+
+class ForwardModel:
+    """scikit-learn style: `__init__` stores settings, `fit` learns, fitted attributes end in `_`."""
+
+    def __init__(self, n_estimators: int = 64, max_features: float = 1.0, min_samples_leaf: int = 1,
+                 calibration_folds: int = 5, random_state: int = 0, elements: Sequence[str] | None = None):
+        self.elements = elements  # the input columns; default: the elements of the training alloys
+        self.n_estimators = n_estimators
+        self.max_features = max_features
+        self.min_samples_leaf = min_samples_leaf
+        self.calibration_folds = calibration_folds
+        self.random_state = random_state
+
+    def get_params(self) -> dict:
+        return {k: getattr(self, k) for k in ("n_estimators", "max_features", "min_samples_leaf",
+                                              "calibration_folds", "random_state", "elements")}
+
+    # fitting ------------------------------------------------------------------------
+    def fit(self, compositions: Sequence[Composition], temperatures: np.ndarray) -> "ForwardModel":
+        """Learn from compositions and their measured (Tg, Tx, Tl) in K, shape (n, 3)."""
+        temperatures = np.asarray(temperatures, dtype=float)
+        if temperatures.shape != (len(compositions), 3):
+            raise ValueError(f"temperatures must have shape ({len(compositions)}, 3), got {temperatures.shape}")
+        if len(compositions) < 2 * self.calibration_folds:
+            raise ValueError(f"need at least {2 * self.calibration_folds} alloys to fit, got {len(compositions)}")
+        self.vocabulary_ = (ElementVocabulary(self.elements) if self.elements is not None
+                            else ElementVocabulary.from_compositions(compositions))
+        fractions = self.vocabulary_.encode(compositions)
+        self.features_ = ForwardFeatures(self.vocabulary_).fit(fractions)
+        inputs = self.features_.transform(fractions)
+        targets = _modelled_quantities(temperatures)
+        self.target_mean_ = targets.mean(axis=0)
+        self.target_scale_ = targets.std(axis=0) + 1e-12
+        self.calibration_ = self._calibration(inputs, targets)
+        self.forest_ = self._new_forest().fit(inputs, (targets - self.target_mean_) / self.target_scale_)
+        self._index_leaves()
+        self.n_train_ = len(compositions)
+        return self
+
+    def fit_table(self, table) -> "ForwardModel":
+        """Fit on an `AlloyTable` (median temperatures of each deduplicated alloy)."""
+        return self.fit(table.compositions, table.frame[list(TEMPERATURES)].to_numpy())
+
+    def _new_forest(self):
+        from sklearn.ensemble import ExtraTreesRegressor
+
+        return ExtraTreesRegressor(n_estimators=self.n_estimators, max_features=self.max_features,
+                                   min_samples_leaf=self.min_samples_leaf, random_state=self.random_state, n_jobs=-1)
+
+    def _calibration(self, inputs: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """Per quantity, the factor that makes out-of-fold |residual| / tree spread have median 0.6745."""
+        from sklearn.model_selection import KFold
+
+        z = []
+        folds = KFold(self.calibration_folds, shuffle=True, random_state=self.random_state)
+        for train, held in folds.split(inputs):
+            mean, scale = targets[train].mean(axis=0), targets[train].std(axis=0) + 1e-12
+            forest = self._new_forest().fit(inputs[train], (targets[train] - mean) / scale)
+            per_tree = np.stack([tree.predict(inputs[held]) for tree in forest.estimators_], axis=1)
+            centre, spread = per_tree.mean(axis=1), per_tree.std(axis=1)
+            z.append(np.abs((targets[held] - mean) / scale - centre) / np.maximum(spread, 1e-6))
+        median_z = np.median(np.concatenate(z), axis=0)
+        return np.clip(median_z / 0.6745, 0.25, 20.0)
+
+    def _index_leaves(self) -> None:
+        """Leaf values of every tree in one padded array, so per-tree predictions are one gather."""
+        trees = [tree.tree_ for tree in self.forest_.estimators_]
+        size = max(t.node_count for t in trees)
+        values = np.zeros((len(trees), size, len(MODELLED)))
+        for i, t in enumerate(trees):
+            values[i, : t.node_count] = t.value[:, :, 0]
+        self.leaf_values_ = values
+
+    # predicting ---------------------------------------------------------------------
+    def encode(self, compositions: Sequence[Composition]) -> np.ndarray:
+        """Fractions on the model's vocabulary; a composition with an unseen element is an error naming it."""
+        for composition in compositions:
+            unseen = sorted(composition.element_set - set(self.vocabulary_.elements))
+            if unseen:
+                raise ValueError(f"{composition.formula}: no training alloy contains {', '.join(unseen)}; "
+                                 "the model cannot predict it")
+        return self.vocabulary_.encode(compositions)
+
+    def predict_compositions(self, compositions: Sequence[Composition],
+                             properties: Sequence[str] = TEMPERATURES) -> PropertyPrediction:
+        return self.predict(self.encode(compositions), properties)
+
+    def predict(self, fractions: np.ndarray, properties: Sequence[str] = TEMPERATURES) -> PropertyPrediction:
+        """Mean and std of each property (Tg, Tx, Tl or any criterion name) for (n, V) fractions."""
+        fractions = np.atleast_2d(np.asarray(fractions, dtype=float))
+        if fractions.shape[1] != len(self.vocabulary_):
+            raise ValueError(f"fractions need {len(self.vocabulary_)} columns (the model's vocabulary), "
+                             f"got {fractions.shape[1]}")
+        properties = tuple(dict.fromkeys(resolve_property(p) for p in properties))
+        mean = {p: np.empty(len(fractions)) for p in properties}
+        std = {p: np.empty(len(fractions)) for p in properties}
+        tree_index = np.arange(len(self.leaf_values_))[None, :]
+        for start in range(0, len(fractions), _CHUNK):
+            block = slice(start, start + _CHUNK)
+            leaves = self.forest_.apply(self.features_.transform(fractions[block]))
+            samples = self.leaf_values_[tree_index, leaves]  # (n, trees, 3), standardised
+            centre = samples.mean(axis=1, keepdims=True)
+            samples = centre + (samples - centre) * self.calibration_
+            samples = samples * self.target_scale_ + self.target_mean_
+            Tl = np.exp(samples[:, :, 0])
+            Tg, Tx = samples[:, :, 1] * Tl, samples[:, :, 2] * Tl
+            for p in properties:
+                values = thermal_property(p, Tg, Tx, Tl)
+                mean[p][block] = values.mean(axis=1)
+                std[p][block] = values.std(axis=1)
+        return PropertyPrediction(mean, std)
+
+    def p_good_gfa(self, prediction: PropertyPrediction, threshold: float = 0.6) -> np.ndarray:
+        """P(Trg >= threshold): the GFA class of the method (good when Trg >= 0.6)."""
+        return prediction.probability(PropertyRange(property="Trg", min=threshold))
+
+
+def _modelled_quantities(temperatures: np.ndarray) -> np.ndarray:
+    Tg, Tx, Tl = temperatures.T
+    return np.column_stack([np.log(Tl), Tg / Tl, Tx / Tl])
+
+
+def gfa_label(Trg: np.ndarray, threshold: float = 0.6) -> np.ndarray:
+    """The method's GFA class: good (True) when Trg >= 0.6."""
+    return np.asarray(Trg) >= threshold
