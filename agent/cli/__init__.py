@@ -11,7 +11,8 @@ try:  # typer >= 0.2x vendors its own copy of click
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as click_exceptions
 
-from agent.cli import describe, kb
+from agent.cli import bench, describe, design, kb, models
+from agent.cli import lit
 from agent.cli.output import err_console, print_error
 
 app = typer.Typer(
@@ -23,8 +24,13 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(kb.app, name="kb")
+app.add_typer(bench.app, name="bench")
+app.add_typer(lit.app, name="lit")
 app.command("describe")(describe.describe)
 app.command("demo")(describe.demo)
+app.command("predict")(models.predict)
+app.command("parse-goal")(design.parse_goal)
+app.command("design")(design.design)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -132,9 +132,11 @@ class CompositionDescriptors:
     atomic fractions. Tables load on first use and are cached per vocabulary.
     """
 
-    def __init__(self, elements: Sequence[str], magpie_stats: Sequence[str] = MAGPIE_STATS):
+    def __init__(self, elements: Sequence[str], magpie_stats: Sequence[str] = MAGPIE_STATS,
+                 miedema_amorphous: bool = True):
         self.elements = tuple(elements)
         self.magpie_stats = tuple(magpie_stats)
+        self.miedema_amorphous = miedema_amorphous  # the costliest term (a loop over element pairs)
         unknown = set(self.magpie_stats) - set(MAGPIE_STATS)
         if unknown:
             raise ValueError(f"unknown Magpie statistics {sorted(unknown)}; choose from {MAGPIE_STATS}")
@@ -146,7 +148,7 @@ class CompositionDescriptors:
             for stat in MAGPIE_STATS
             if stat in self.magpie_stats
         ]
-        return magpie + list(ALLOY_LABELS)
+        return magpie + list(ALLOY_LABELS if self.miedema_amorphous else ALLOY_LABELS[:-1])
 
     def citations(self) -> list[str]:
         return list(CITATIONS)
@@ -161,7 +163,8 @@ class CompositionDescriptors:
                 stop = start + _CHUNK_ROWS
                 index, weight = _compact(x[start:stop])
                 out[start:stop] = np.concatenate(
-                    [self._magpie(x[start:stop], index, weight, tables), _alloy_terms(index, weight, tables)], axis=1
+                    [self._magpie(x[start:stop], index, weight, tables),
+                     _alloy_terms(index, weight, tables, self.miedema_amorphous)], axis=1
                 )
         return out
 
@@ -234,8 +237,8 @@ def _magpie_statistics(index: np.ndarray, weight: np.ndarray, tables: _Tables) -
     return stats.reshape(len(index), -1)
 
 
-def _alloy_terms(index: np.ndarray, weight: np.ndarray, tables: _Tables) -> np.ndarray:
-    """(n, 8) columns in ALLOY_LABELS order."""
+def _alloy_terms(index: np.ndarray, weight: np.ndarray, tables: _Tables, miedema_amorphous: bool = True) -> np.ndarray:
+    """(n, 8) columns in ALLOY_LABELS order (n, 7 without the Miedema amorphous enthalpy)."""
     radius = tables.miracle_radius[index]
     mean_radius = (weight * radius).sum(axis=1)
     size_mismatch_pct = 100.0 * np.sqrt((weight * (1.0 - radius / mean_radius[:, None]) ** 2).sum(axis=1))
@@ -273,7 +276,7 @@ def _alloy_terms(index: np.ndarray, weight: np.ndarray, tables: _Tables) -> np.n
             wen_electronegativity_delta,
             mixing_enthalpy,
             omega,
-            _miedema_amorphous_enthalpy(index, weight, tables.miedema),
+            *([_miedema_amorphous_enthalpy(index, weight, tables.miedema)] if miedema_amorphous else []),
         ],
         axis=1,
     )

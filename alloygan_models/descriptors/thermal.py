@@ -306,3 +306,13 @@ def thermal_property(name: str, Tg: np.ndarray, Tx: np.ndarray, Tl: np.ndarray) 
         return {"Tg": Tg, "Tx": Tx, "Tl": Tl}[canonical]
     with np.errstate(divide="ignore", invalid="ignore"):
         return _BY_NAME[canonical].function(Tg, Tx, Tl)
+
+
+def property_spellings() -> dict[str, str]:
+    """Every spelling `resolve_property` accepts as written (names, symbols, aliases) -> canonical name."""
+    spellings = {name: name for name in FEATURE_NAMES}
+    for canonical, others in _TEMPERATURE_ALIASES.items():
+        spellings.update({other: canonical for other in others})
+    for criterion in CRITERIA:
+        spellings.update({other: criterion.name for other in (criterion.symbol, *criterion.aliases)})
+    return spellings

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -125,7 +126,7 @@ class ForwardModel:
         """Leaf values of every tree in one padded array, so per-tree predictions are one gather."""
         trees = [tree.tree_ for tree in self.forest_.estimators_]
         size = max(t.node_count for t in trees)
-        values = np.zeros((len(trees), size, len(MODELLED)))
+        values = np.zeros((len(trees), size, len(MODELLED)), dtype=np.float32)
         for i, t in enumerate(trees):
             values[i, : t.node_count] = t.value[:, :, 0]
         self.leaf_values_ = values
@@ -156,22 +157,52 @@ class ForwardModel:
         tree_index = np.arange(len(self.leaf_values_))[None, :]
         for start in range(0, len(fractions), _CHUNK):
             block = slice(start, start + _CHUNK)
-            leaves = self.forest_.apply(self.features_.transform(fractions[block]))
-            samples = self.leaf_values_[tree_index, leaves]  # (n, trees, 3), standardised
-            centre = samples.mean(axis=1, keepdims=True)
-            samples = centre + (samples - centre) * self.calibration_
-            samples = samples * self.target_scale_ + self.target_mean_
-            Tl = np.exp(samples[:, :, 0])
-            Tg, Tx = samples[:, :, 1] * Tl, samples[:, :, 2] * Tl
+            leaves = self._apply(self.features_.transform(fractions[block]))
+            samples = _Samples(self.leaf_values_[tree_index, leaves], self.calibration_, self.target_mean_,
+                               self.target_scale_)
             for p in properties:
-                values = thermal_property(p, Tg, Tx, Tl)
+                values = samples.Trg if p == "Trg" else thermal_property(p, samples.Tg, samples.Tx, samples.Tl)
                 mean[p][block] = values.mean(axis=1)
                 std[p][block] = values.std(axis=1)
         return PropertyPrediction(mean, std)
 
+    def _apply(self, inputs: np.ndarray) -> np.ndarray:
+        """Leaf index per tree; one thread: joblib's threading overhead exceeds the work per chunk."""
+        inputs = np.ascontiguousarray(inputs, dtype=np.float32)  # the dtype sklearn's trees split on
+        return np.column_stack([tree.apply(inputs, check_input=False) for tree in self.forest_.estimators_])
+
     def p_good_gfa(self, prediction: PropertyPrediction, threshold: float = 0.6) -> np.ndarray:
         """P(Trg >= threshold): the GFA class of the method (good when Trg >= 0.6)."""
         return prediction.probability(PropertyRange(property="Trg", min=threshold))
+
+
+class _Samples:
+    """Calibrated per-tree samples of one chunk, each quantity computed only when asked for."""
+
+    def __init__(self, standardised: np.ndarray, calibration, target_mean, target_scale):
+        self._z = standardised  # (n, trees, 3) in the forest's standardised target space
+        self._centre = standardised.mean(axis=1, keepdims=True)
+        self._calibration, self._mean, self._scale = calibration, target_mean, target_scale
+
+    def _quantity(self, j: int) -> np.ndarray:
+        centre = self._centre[:, :, j]
+        return (centre + (self._z[:, :, j] - centre) * self._calibration[j]) * self._scale[j] + self._mean[j]
+
+    @cached_property
+    def Tl(self) -> np.ndarray:
+        return np.exp(self._quantity(0))
+
+    @cached_property
+    def Trg(self) -> np.ndarray:
+        return self._quantity(1)
+
+    @cached_property
+    def Tg(self) -> np.ndarray:
+        return self.Trg * self.Tl
+
+    @cached_property
+    def Tx(self) -> np.ndarray:
+        return self._quantity(2) * self.Tl
 
 
 def _modelled_quantities(temperatures: np.ndarray) -> np.ndarray:

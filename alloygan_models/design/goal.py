@@ -1,0 +1,130 @@
+"""A design goal: what the scientist asked for, typed and checked (pydantic).
+
+Fields the issue names are kept under their names in the JSON form (`as_json`):
+base_element, required_elements, excluded_elements, constraints (a list of
+{"property", "min", "max"}), max_elements, max_cost_usd_per_kg, n_candidates,
+min_novelty (at.%, half-L1 distance to the nearest known alloy), seed, not_understood.
+"""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from alloygan_models.constraints import PropertyRange
+from knowledge_base.composition import element_symbols
+
+MAX_CANDIDATES = 500
+
+
+class ElementLimit(BaseModel):
+    """Bounds on one element's amount in at.%."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    element: str
+    min: float = Field(0.0, ge=0.0, le=100.0)
+    max: float = Field(100.0, ge=0.0, le=100.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ElementLimit":
+        if self.min > self.max:
+            raise ValueError(f"contradictory limits on {self.element}: at least {self.min:g} and at most {self.max:g} at.%")
+        return self
+
+
+def _check_symbols(values: list[str], what: str) -> list[str]:
+    cleaned = [v.strip() for v in values if v and v.strip()]
+    unknown = [v for v in cleaned if v not in element_symbols()]
+    if unknown:
+        raise ValueError(f"{what}: {', '.join(unknown)} not element symbols (symbols are case-sensitive, e.g. Zr, Be)")
+    return list(dict.fromkeys(cleaned))
+
+
+class DesignGoal(BaseModel):
+    """Everything the design pipeline needs to know about a request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_element: str | None = Field(None, description="Base (majority) element of the alloy family, e.g. 'Zr'")
+    required_elements: list[str] = Field(default_factory=list, description="Elements every candidate must contain")
+    allowed_elements: list[str] | None = Field(None, description="If set, candidates use only these (plus base and required)")
+    excluded_elements: list[str] = Field(default_factory=list, description="Elements no candidate may contain")
+    constraints: list[PropertyRange] = Field(default_factory=list, description="Ranges on Tg, Tx, Tl or any GFA criterion")
+    min_elements: int | None = Field(None, ge=1, le=12, description="At least this many elements")
+    max_elements: int | None = Field(None, ge=1, le=12, description="At most this many elements")
+    element_limits: list[ElementLimit] = Field(default_factory=list, description="Per-element at.% bounds")
+    max_cost_usd_per_kg: float | None = Field(None, gt=0, description="Raw-material cost ceiling, USD/kg")
+    prefer_low_cost: bool = Field(False, description="Rank cheaper candidates first among those meeting the goal")
+    n_candidates: int = Field(10, ge=1, le=MAX_CANDIDATES, description="How many candidates to return")
+    min_novelty: float = Field(0.0, ge=0.0, le=100.0, description="Minimum distance (at.%) to every known alloy")
+    seed: int = Field(0, ge=0, description="Random seed: the same goal and seed give the same answer")
+    not_understood: list[str] = Field(default_factory=list, description="Words of the request that were not used")
+
+    @field_validator("required_elements", "excluded_elements")
+    @classmethod
+    def _symbols(cls, values: list[str], info) -> list[str]:
+        return _check_symbols(values, info.field_name.replace("_", " "))
+
+    @field_validator("allowed_elements")
+    @classmethod
+    def _allowed(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else _check_symbols(values, "allowed elements")
+
+    @field_validator("base_element")
+    @classmethod
+    def _base(cls, value: str | None) -> str | None:
+        return None if value is None else _check_symbols([value], "base element")[0]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "DesignGoal":
+        excluded = set(self.excluded_elements)
+        needed = set(self.required_elements) | ({self.base_element} if self.base_element else set())
+        clash = sorted(needed & excluded)
+        if clash:
+            raise ValueError(f"{', '.join(clash)} both required (or the base) and excluded")
+        names = [c.property for c in self.constraints]
+        if len(names) != len(set(names)):
+            raise ValueError("give one range per property (merge them with PropertyRange.intersect)")
+        if self.min_elements and self.max_elements and self.min_elements > self.max_elements:
+            raise ValueError(f"at least {self.min_elements} and at most {self.max_elements} elements cannot both hold")
+        if self.max_elements is not None and len(needed) > self.max_elements:
+            raise ValueError(f"{len(needed)} elements are required but at most {self.max_elements} are allowed")
+        limited = [limit.element for limit in self.element_limits]
+        if len(limited) != len(set(limited)):
+            raise ValueError("give one limit per element")
+        bad = sorted(set(limited) & excluded)
+        if any(limit.min > 0 for limit in self.element_limits if limit.element in bad):
+            raise ValueError(f"{', '.join(bad)} has a minimum amount but is excluded")
+        if sum(limit.min for limit in self.element_limits) > 100:
+            raise ValueError("the per-element minimum amounts add up to more than 100 at.%")
+        return self
+
+    def constraint(self, name: str) -> PropertyRange | None:
+        return next((c for c in self.constraints if c.property == name), None)
+
+    def as_json(self) -> dict:
+        data = self.model_dump(exclude={"constraints", "element_limits"})
+        data["constraints"] = [c.as_json() for c in self.constraints]
+        data["element_limits"] = [limit.model_dump() for limit in self.element_limits]
+        return data
+
+    def describe(self) -> str:
+        """One line a person can check: what the pipeline will look for."""
+        parts = [f"{self.base_element}-based" if self.base_element else "any base element"]
+        parts += [c.describe() for c in self.constraints]
+        if self.required_elements:
+            parts.append("with " + ", ".join(self.required_elements))
+        if self.allowed_elements is not None:
+            parts.append("only " + ", ".join(self.allowed_elements))
+        if self.excluded_elements:
+            parts.append("without " + ", ".join(self.excluded_elements))
+        if self.min_elements or self.max_elements:
+            parts.append(f"{self.min_elements or 2}-{self.max_elements or '∞'} elements")
+        parts += [f"{limit.min:g}-{limit.max:g} at.% {limit.element}" for limit in self.element_limits]
+        if self.max_cost_usd_per_kg:
+            parts.append(f"cost <= {self.max_cost_usd_per_kg:g} USD/kg")
+        if self.prefer_low_cost:
+            parts.append("cheapest first")
+        if self.min_novelty:
+            parts.append(f">= {self.min_novelty:g} at.% from known alloys")
+        parts.append(f"{self.n_candidates} candidates, seed {self.seed}")
+        return "; ".join(parts)

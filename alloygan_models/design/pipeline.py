@@ -1,0 +1,197 @@
+"""The design pipeline: goal -> ranked, costed, explained candidate compositions.
+
+Data flow (ARCHITECTURE.md): target conditions sampled from the family's data under the
+goal (`conditions`) -> conditional generation (`alloygan_models.generative`, NumPy) ->
+post-processing (`postprocess`) -> forward prediction with uncertainty of every property
+the goal names (`alloygan_models.forward`) -> screening by the *forward model* (not by the
+condition a candidate was generated for) -> cost -> novelty against the knowledge base ->
+ranking (`ranking`) -> the best `n_candidates`, near misses marked when too few pass.
+Deterministic: the same goal, seed, data and models give the same answer.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from alloygan_models.dataset import AlloyTable
+from alloygan_models.descriptors.thermal import TEMPERATURES
+from alloygan_models.design.conditions import sample_conditions
+from alloygan_models.design.goal import DesignGoal
+from alloygan_models.design.postprocess import postprocess
+from alloygan_models.design.ranking import rank, select_diverse
+from alloygan_models.known import KnownAlloys
+from knowledge_base.composition import Composition
+from knowledge_base.prices import cost_usd_per_kg
+
+SHOWN = ("Tg", "Tx", "Tl", "Trg", "gamma", "dTx")
+GENERATED_PER_CANDIDATE = 2000
+MIN_GENERATED = 20000
+
+
+class DesignError(ValueError):
+    """A goal the pipeline cannot serve (no data for it, nothing generated); the message says why."""
+
+
+@dataclass
+class Candidate:
+    composition: Composition
+    mean: dict[str, float]
+    std: dict[str, float]
+    p_meets_goal: float
+    p_meets: dict[str, float]
+    cost_usd_per_kg: float
+    condition: dict[str, float]
+    nearest: list[tuple[int, float]]  # (index into the alloy table, distance in at.%)
+    novelty_at_pct: float
+    score: float
+    near_miss: bool
+    misses: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DesignResult:
+    goal: DesignGoal
+    candidates: list[Candidate]
+    table: AlloyTable
+    stats: dict
+    notes: list[str]
+
+
+def _family(goal: DesignGoal, table: AlloyTable) -> AlloyTable:
+    if goal.base_element is None:
+        raise DesignError("the goal names no base element; say e.g. \"Zr-based\"")
+    family = table.select(base=goal.base_element)
+    if len(family) == 0:
+        counts = table.frame["base_element"].value_counts()
+        known = ", ".join(f"{e} ({n})" for e, n in counts.items() if n >= 5)
+        raise DesignError(f"no {goal.base_element}-based alloys in the knowledge base to learn from; "
+                          f"families with data: {known}")
+    return family
+
+
+def design(
+    goal: DesignGoal,
+    table: AlloyTable,
+    generator,
+    forward,
+    n_generated: int | None = None,
+    on_status: Callable[[str], None] | None = None,
+) -> DesignResult:
+    """Run the pipeline for `goal` with a loaded generator (NumPy sampler) and forward model."""
+    status = on_status or (lambda _: None)
+    started = time.perf_counter()
+    family = _family(goal, table)
+    n = n_generated or max(MIN_GENERATED, GENERATED_PER_CANDIDATE * goal.n_candidates)
+    notes: list[str] = []
+
+    status("sampling target conditions")
+    temperatures = family.frame[list(TEMPERATURES)].to_numpy()
+    conditions = sample_conditions(temperatures, goal.constraints, n, goal.seed)
+    if conditions.beyond_data:
+        notes.append(f"no measured {goal.base_element}-based alloy comes near the goal's ranges; "
+                     "conditions were taken at the edge of the family's data")
+    status(f"generating {n:,} compositions")
+    t_generate = time.perf_counter()
+    raw = generator.sample(conditions.Tg, conditions.Tx, conditions.Tl, family=_generator_family(generator, goal),
+                           seed=goal.seed)
+    fractions, source_row = postprocess(raw, generator.vocabulary, goal)
+    if len(fractions) == 0:
+        raise DesignError(f"none of the {n:,} generated compositions satisfies the element rules of the goal "
+                          f"({goal.describe()}); relax them (fewer required elements, more allowed ones)")
+
+    status(f"predicting {len(fractions):,} unique candidates")
+    on_forward = _remap(fractions, generator.vocabulary.elements, forward.vocabulary_.elements)
+    wanted = tuple(dict.fromkeys([*(c.property for c in goal.constraints), "Trg"]))
+    prediction = forward.predict(on_forward, wanted)
+    p_each = {c.property: prediction.probability(c) for c in goal.constraints}
+    p_all = np.prod(np.stack(list(p_each.values())), axis=0) if p_each else np.ones(len(fractions))
+    meets_mean = np.ones(len(fractions), dtype=bool)
+    for c in goal.constraints:
+        meets_mean &= c.contains(prediction.mean[c.property])
+    cost = cost_usd_per_kg(generator.vocabulary.elements, fractions)
+    affordable = np.ones(len(fractions), dtype=bool) if goal.max_cost_usd_per_kg is None else (
+        np.nan_to_num(cost, nan=np.inf) <= goal.max_cost_usd_per_kg)
+    # Novelty (a nearest-neighbour search) only where it can matter: the candidates that meet
+    # the goal and the best of the rest, from which near misses would be drawn.
+    known = KnownAlloys(table)
+    pool = meets_mean & affordable
+    rest = np.flatnonzero(~pool)
+    pool[rest[np.argsort(-p_all[rest], kind="stable")[: 20 * goal.n_candidates]]] = True
+    novelty = np.full(len(fractions), -np.inf)
+    novelty[pool] = known.nearest(generator.vocabulary.elements, fractions[pool], k=1)[0][:, 0]
+    novel_enough = novelty >= goal.min_novelty - 1e-9
+    passing = meets_mean & affordable & novel_enough
+    seconds_screen = time.perf_counter() - t_generate
+
+    score = rank(p_all, cost, np.maximum(novelty, 0.0), passing, goal.prefer_low_cost)
+    order = select_diverse(fractions, score, passing, goal.n_candidates)
+    n_pass = len(order)
+    if n_pass < goal.n_candidates:
+        misses = select_diverse(fractions, score, ~passing & pool, goal.n_candidates - n_pass)
+        order = np.concatenate([order, misses]).astype(int)
+        notes.append(f"only {n_pass} of {len(fractions):,} unique candidates meet the goal by the forward model; "
+                     f"the next {len(order) - n_pass} are near misses, marked as such")
+    status("describing the best candidates")
+    best = fractions[order]
+    shown = forward.predict(_remap(best, generator.vocabulary.elements, forward.vocabulary_.elements),
+                            tuple(dict.fromkeys([*SHOWN, *wanted])))
+    distances, indices = known.nearest(generator.vocabulary.elements, best, k=3)
+    compositions = generator.vocabulary.decode(best)
+    candidates = []
+    for rank_index, row in enumerate(order):
+        raw_row = source_row[row]
+        reasons = [c.describe() for c in goal.constraints if not c.contains(prediction.mean[c.property][row:row + 1])[0]]
+        if not affordable[row]:
+            reasons.append(f"cost {cost[row]:.1f} > {goal.max_cost_usd_per_kg:g} USD/kg")
+        if not novel_enough[row]:
+            reasons.append(f"only {novelty[row]:.1f} at.% from a known alloy")
+        candidates.append(Candidate(
+            composition=compositions[rank_index],
+            mean={k: float(v[rank_index]) for k, v in shown.mean.items()},
+            std={k: float(v[rank_index]) for k, v in shown.std.items()},
+            p_meets_goal=float(p_all[row]),
+            p_meets={k: float(v[row]) for k, v in p_each.items()},
+            cost_usd_per_kg=float(cost[row]),
+            condition={"Tg": float(conditions.Tg[raw_row]), "Tx": float(conditions.Tx[raw_row]),
+                       "Tl": float(conditions.Tl[raw_row])},
+            nearest=[(int(i), float(d)) for d, i in zip(distances[rank_index], indices[rank_index])],
+            novelty_at_pct=float(novelty[row]),
+            score=float(score[row]),
+            near_miss=not bool(passing[row]),
+            misses=reasons,
+        ))
+    elapsed = time.perf_counter() - started
+    stats = {
+        "generated": int(n),
+        "unique_valid": int(len(fractions)),
+        "passing": int(passing.sum()),
+        "returned": len(candidates),
+        "near_misses": sum(c.near_miss for c in candidates),
+        "condition_acceptance": round(conditions.acceptance, 4),
+        "seconds": round(elapsed, 3),
+        "generate_predict_screen_seconds": round(seconds_screen, 3),
+        "candidates_per_second": round(n / max(seconds_screen, 1e-9)),
+        "generator": f"{generator.model}-{generator.family}",
+        "family_alloys": len(family),
+    }
+    return DesignResult(goal, candidates, table, stats, notes)
+
+
+def _generator_family(generator, goal: DesignGoal) -> str | None:
+    return goal.base_element if goal.base_element in generator.families else None
+
+
+def _remap(fractions: np.ndarray, source: tuple[str, ...], target: tuple[str, ...]) -> np.ndarray:
+    """Columns of `source` vocabulary onto `target`; every source element must exist in target."""
+    position = {e: i for i, e in enumerate(target)}
+    out = np.zeros((len(fractions), len(target)))
+    used = fractions.any(axis=0)
+    for column, element in enumerate(source):
+        if used[column]:
+            if element not in position:
+                raise DesignError(f"the forward model has no data on {element}; retrain with `alloygan train`")
+            out[:, position[element]] = fractions[:, column]
+    return out

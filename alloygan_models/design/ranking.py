@@ -1,0 +1,53 @@
+"""How candidates are ordered: a documented score, then a diversity filter.
+
+score = P(meets goal) · (1 − λc · c̃) + λn · ñ
+
+* P(meets goal): the product over the goal's ranges of the probability that the property
+  lies in its range under the forward model's Gaussian (mean, std); it grows with the
+  margin and with the model's confidence. (A product treats the ranges as independent;
+  Trg and γ are positively correlated, so for goals on both it is conservative.)
+* c̃ ∈ [0, 1]: the candidate's cost rank among all candidates (0 = cheapest); λc = 0.2,
+  or 0.8 when the goal asks for the cheapest.
+* ñ = min(novelty, 10 at.%) / 10 at.%: distance to the nearest known alloy; λn = 0.1.
+
+Candidates that meet the goal by the forward model's mean are returned first, by score;
+then `select_diverse` keeps a candidate only if it is at least 1 at.% (half-L1) from every
+candidate already kept, so the answer is not ten variants of one composition.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+COST_WEIGHT = 0.2
+COST_WEIGHT_CHEAPEST = 0.8
+NOVELTY_WEIGHT = 0.1
+NOVELTY_SCALE_AT_PCT = 10.0
+DIVERSITY_AT_PCT = 1.0
+_SCAN_LIMIT = 50000
+
+
+def rank(p_meets: np.ndarray, cost: np.ndarray, novelty: np.ndarray, passing: np.ndarray,
+         prefer_low_cost: bool = False) -> np.ndarray:
+    """The score of every candidate (higher is better)."""
+    n = len(p_meets)
+    order = np.argsort(np.nan_to_num(cost, nan=np.inf), kind="stable")
+    cost_rank = np.empty(n)
+    cost_rank[order] = np.arange(n) / max(n - 1, 1)
+    weight = COST_WEIGHT_CHEAPEST if prefer_low_cost else COST_WEIGHT
+    return p_meets * (1.0 - weight * cost_rank) + NOVELTY_WEIGHT * np.minimum(novelty, NOVELTY_SCALE_AT_PCT) / NOVELTY_SCALE_AT_PCT
+
+
+def select_diverse(fractions: np.ndarray, score: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Indices of up to `n` masked candidates, best score first, pairwise >= DIVERSITY_AT_PCT apart."""
+    candidates = np.flatnonzero(mask)
+    candidates = candidates[np.argsort(-score[candidates], kind="stable")][:_SCAN_LIMIT]
+    chosen: list[int] = []
+    for index in candidates:
+        if len(chosen) == n:
+            break
+        if chosen:
+            distance = 50.0 * np.abs(fractions[chosen] - fractions[index]).sum(axis=1)
+            if distance.min() < DIVERSITY_AT_PCT:
+                continue
+        chosen.append(int(index))
+    return np.array(chosen, dtype=int)
