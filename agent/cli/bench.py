@@ -1,0 +1,21 @@
+"""`alloygan bench ...`: benchmarks that print figures (tables, or JSON with --json).
+
+Each benchmark's command lives beside the feature it measures and is registered here.
+"""
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="Benchmarks that print figures (JSON with --json).", no_args_is_help=True)
+
+from agent.cli.lit import bench_extract  # noqa: E402
+
+app.command("extract")(bench_extract)
+
+from agent.cli.generative import bench_generative  # noqa: E402
+
+app.command("generative")(bench_generative)
+
+from agent.cli.models import bench_forward  # noqa: E402
+
+app.command("forward")(bench_forward)

@@ -1,0 +1,98 @@
+"""Extraction of whole documents (rules or LLM) and committing the records to the store.
+
+Committing turns every record into a `Report` of the source `(document sha256,
+mined-rules|mined-llm, title, path)` at the record's location. Reports already in the
+store (same document, same location) are recognised and counted, never duplicated;
+each document is written in one transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from knowledge_base.literature.documents import find_documents, read_document
+from knowledge_base.literature.errors import DocumentError
+from knowledge_base.literature.records import ExtractedRecord, Rejection
+from knowledge_base.records import Source
+from knowledge_base.store import AlloyStore
+
+ExtractionMethod = Literal["rules", "llm"]
+SOURCE_KIND = {"rules": "mined-rules", "llm": "mined-llm"}
+
+
+@dataclass
+class DocumentExtraction:
+    path: str
+    method: ExtractionMethod
+    document: str = ""
+    sha256: str = ""
+    pages: int = 0
+    records: list[ExtractedRecord] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    failed: str = ""  # why the file could not be read; empty when it was
+    llm_calls: int = 0
+
+    def summary(self) -> dict:
+        return {"path": self.path, "document": self.document, "sha256": self.sha256, "pages": self.pages,
+                "records": len(self.records), "rejected": len(self.rejected), "failed": self.failed,
+                "llm_calls": self.llm_calls}
+
+
+def extract_documents(
+    paths: Iterable[Path | str],
+    method: ExtractionMethod = "rules",
+    chat_model: Any = None,
+    on_document: Callable[[Path, int, int], None] | None = None,
+    on_chunk: Callable[[Path, int, int], None] | None = None,
+) -> list[DocumentExtraction]:
+    """Extract every document under `paths`; a file that cannot be read is reported, not fatal.
+
+    `on_document(path, number, total)` is called before each file; `on_chunk(path, done, total)`
+    after each chunk the LLM was asked about."""
+    files, problems = find_documents(paths)
+    out = [DocumentExtraction(str(path), method, document=path.name, failed=reason) for path, reason in problems]
+    extractor = None
+    if method == "llm":
+        from knowledge_base.literature.llm_extractor import LLMExtractor
+
+        if chat_model is None:
+            raise ValueError("the LLM extractor needs a chat model")
+        extractor = LLMExtractor(chat_model)
+    for number, path in enumerate(files, start=1):
+        if on_document:
+            on_document(path, number, len(files))
+        try:
+            document = read_document(path)
+        except DocumentError as error:
+            out.append(DocumentExtraction(str(path), method, document=path.name,
+                                          failed=str(error).removeprefix(f"{path}: ")))
+            continue
+        if extractor is None:
+            from knowledge_base.literature.rule_extractor import extract_with_rules
+
+            result = extract_with_rules(document)
+            calls = 0
+        else:
+            before = extractor.calls
+            result = extractor.extract(document, on_chunk=(lambda done, total, p=path: on_chunk(p, done, total))
+                                       if on_chunk else None)
+            calls = extractor.calls - before
+        out.append(DocumentExtraction(str(path), method, document.title, document.sha256, document.n_pages,
+                                      result.records, result.rejected, llm_calls=calls))
+    return out
+
+
+def commit_records(store: AlloyStore, extractions: Iterable[DocumentExtraction]) -> dict:
+    """Add the records as reports; returns {"added", "already_present", "documents"}."""
+    added = present = documents = 0
+    for extraction in extractions:
+        if not extraction.records:
+            continue
+        source = Source(extraction.sha256, SOURCE_KIND[extraction.method], extraction.document, extraction.path)
+        result = store.add_reports(source, [record.to_report(source) for record in extraction.records])
+        added += result.added
+        present += result.already_present
+        documents += 1
+    return {"added": added, "already_present": present, "documents": documents}

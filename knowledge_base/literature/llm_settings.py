@@ -1,0 +1,61 @@
+"""Configuration of the LLM endpoint (any OpenAI-compatible server), read from the environment.
+
+    ALLOYGAN_LLM_BASE_URL   e.g. https://api.openai.com/v1 or http://localhost:11434/v1 (Ollama)
+    ALLOYGAN_LLM_MODEL      the model name the server knows, e.g. gpt-4o-mini or llama3.1
+    ALLOYGAN_LLM_API_KEY    the key, when the server needs one
+    ALLOYGAN_LLM_TIMEOUT, ALLOYGAN_LLM_MAX_RETRIES, ALLOYGAN_LLM_TEMPERATURE (optional)
+
+The LLM is an option: nothing in the science depends on it. Shared by every LLM use
+(extraction, the agent's planner).
+"""
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from knowledge_base.literature.errors import LLMNotConfiguredError
+
+ENV_VARIABLES = ("ALLOYGAN_LLM_BASE_URL", "ALLOYGAN_LLM_MODEL", "ALLOYGAN_LLM_API_KEY")
+
+
+class LLMSettings(BaseSettings):
+    """Where and how to reach the chat model."""
+
+    model_config = SettingsConfigDict(env_prefix="ALLOYGAN_LLM_", extra="forbid")
+
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
+    api_key: SecretStr | None = Field(None, description="API key; local servers usually need none")
+    model: str | None = Field(None, description="Model name as the server knows it")
+    timeout: float = Field(60.0, gt=0, description="Seconds to wait for one answer")
+    max_retries: int = Field(2, ge=0, description="HTTP retries on connection errors and rate limits")
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature (0: most deterministic)")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.model and (self.base_url or self.api_key))
+
+    def require(self, purpose: str = "--llm") -> "LLMSettings":
+        """These settings, or `LLMNotConfiguredError` naming the environment variables to set."""
+        if not self.configured:
+            raise LLMNotConfiguredError(
+                f"{purpose} needs an LLM endpoint: set ALLOYGAN_LLM_BASE_URL (e.g. http://localhost:11434/v1) and "
+                "ALLOYGAN_LLM_MODEL, and ALLOYGAN_LLM_API_KEY if the server needs a key; "
+                "or use the offline rules (--rules)"
+            )
+        return self
+
+
+def chat_model_from_settings(settings: LLMSettings | None = None, purpose: str = "--llm"):
+    """A `ChatOpenAI` for the configured endpoint (no tools bound)."""
+    settings = (settings or LLMSettings()).require(purpose)
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=settings.model,
+        base_url=settings.base_url,
+        # OpenAI's client insists on a key; local servers ignore it.
+        api_key=settings.api_key.get_secret_value() if settings.api_key else "not-needed",
+        timeout=settings.timeout,
+        max_retries=settings.max_retries,
+        temperature=settings.temperature,
+    )
