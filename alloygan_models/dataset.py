@@ -85,3 +85,11 @@ def alloy_table(alloys: Sequence[Alloy]) -> AlloyTable:
     )
     feature_frame = pd.DataFrame(features.reshape(len(alloys), len(FEATURE_NAMES)), columns=list(FEATURE_NAMES))
     return AlloyTable(pd.concat([frame, feature_frame], axis=1), alloys)
+
+
+def load_alloy_table() -> AlloyTable:
+    """Every deduplicated alloy of the default store (filled from the shipped mined table on first use)."""
+    from knowledge_base.store import AlloyStore
+
+    with AlloyStore.open_default() as store:
+        return alloy_table(store.alloys())

@@ -56,3 +56,24 @@ def run_cli(capsys):
         return code, captured.out, captured.err
 
     return run
+
+
+@pytest.fixture
+def openai_server(monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    from tests.openai_server import ScriptedOpenAIServer
+
+    server = ScriptedOpenAIServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def llm_env(monkeypatch, openai_server):
+    """ALLOYGAN_LLM_* pointing at the scripted server."""
+    monkeypatch.setenv("ALLOYGAN_LLM_BASE_URL", openai_server.base_url)
+    monkeypatch.setenv("ALLOYGAN_LLM_MODEL", "scripted-model")
+    monkeypatch.setenv("ALLOYGAN_LLM_API_KEY", "test-key")
+    monkeypatch.setenv("ALLOYGAN_LLM_MAX_RETRIES", "0")
+    monkeypatch.setenv("ALLOYGAN_LLM_TIMEOUT", "10")
+    return openai_server

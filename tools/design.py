@@ -44,12 +44,11 @@ def load_models(base_element: str | None, on_status: Callable[[str], None] | Non
     from alloygan_models.dataset import load_alloy_table
     from alloygan_models.forward import load_forward_model
     from alloygan_models.generative import load_generator
-    from alloygan_models.generative.registry import ALL_FAMILIES, MIN_FAMILY_ALLOYS
+    from tools.training import generator_family
 
     table = table if table is not None else load_alloy_table()
     forward = load_forward_model(table=table, on_status=on_status)
-    counts = table.frame["base_element"].value_counts()
-    family = base_element if base_element and counts.get(base_element, 0) >= MIN_FAMILY_ALLOYS else ALL_FAMILIES
+    family = generator_family(base_element, table)
     progress = None
     if on_status is not None:
         def progress(epoch, epochs, _metrics=None):

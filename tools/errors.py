@@ -18,7 +18,8 @@ def user_errors() -> tuple[type[Exception], ...]:
     from alloygan_models.constraints import ConditionError
     from alloygan_models.design.goal_text import GoalError
     from alloygan_models.design.pipeline import DesignError
+    from knowledge_base.experiments import ExperimentError
     from knowledge_base.literature.errors import LiteratureError
 
     return (ToolInputError, CompositionError, ConditionError, GoalError, DesignError, MiningError, StoreError,
-            FileNotFoundError, LiteratureError)
+            FileNotFoundError, LiteratureError, ExperimentError)

@@ -13,6 +13,7 @@ except ImportError:  # pragma: no cover - older typer uses click itself
 
 from agent.cli import bench, describe, design, kb, models
 from agent.cli import lit
+from agent.cli import chat, experiments
 from agent.cli.output import err_console, print_error
 
 app = typer.Typer(
@@ -27,10 +28,15 @@ app.add_typer(kb.app, name="kb")
 app.add_typer(bench.app, name="bench")
 app.add_typer(lit.app, name="lit")
 app.command("describe")(describe.describe)
-app.command("demo")(describe.demo)
+app.command("demo")(design.demo)
 app.command("predict")(models.predict)
+app.command("train")(models.train)
 app.command("parse-goal")(design.parse_goal)
 app.command("design")(design.design)
+app.command("ask")(chat.ask)
+app.command("chat")(chat.chat)
+app.command("batch")(chat.batch)
+app.add_typer(experiments.app, name="experiments")
 
 
 def main(argv: list[str] | None = None) -> None:

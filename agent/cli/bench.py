@@ -19,3 +19,7 @@ app.command("generative")(bench_generative)
 from agent.cli.models import bench_forward  # noqa: E402
 
 app.command("forward")(bench_forward)
+
+from agent.cli.design import bench_design  # noqa: E402
+
+app.command("design")(bench_design)

@@ -53,17 +53,3 @@ def _print_record(record: dict) -> None:
             descriptors.add_row(name, fmt(value, 4))
     console.print(descriptors)
 
-
-def demo() -> None:
-    """The main job on the embedded default: build the knowledge base and show what it holds."""
-    from agent.cli.kb import _print_stats
-    from tools.knowledge import AlloyQuery, build_knowledge_base, query_alloys
-
-    stats = build_knowledge_base()
-    console.print("[bold]alloygan[/]: knowledge base built from the shipped mined table (offline)")
-    _print_stats(stats)
-    best = query_alloys(AlloyQuery(base="Zr", exclude=["Ag"], where="Trg>=0.6", limit=5))
-    console.print("Best known Zr-based glasses with Trg >= 0.6 and no Ag:")
-    for record in best:
-        console.print(f"  {record['formula']:<32} Trg {record['Trg']:.3f}  γ {record['gamma']:.3f}  "
-                      f"({record['sources'][0]['location']})")

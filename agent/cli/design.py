@@ -58,32 +58,40 @@ def design(
         console.print(f"Candidates written to {out}")
 
 
+DEMO_GOAL = "find Zr-based glass with Trg>0.6 avoiding Ag"
+
+
+def demo(goal: str = typer.Argument(DEMO_GOAL, help="The goal to design for.")) -> None:
+    """The main job on the embedded default: build the knowledge base, train what is missing, design for a goal."""
+    from tools.knowledge import kb_stats
+
+    stats = kb_stats()
+    console.print(f"[bold]alloygan[/] (offline, embedded store): {stats['unique_compositions']} known alloys from "
+                  f"{stats['rows_read']} table rows ({stats['quarantined']} quarantined with reasons)")
+    console.print(f"[bold]Request:[/] {goal}")
+    design(goal, n=None, seed=None, json_out=False, out=None)
+
+
 def _pm(value: dict, digits: int) -> str:
     return f"{fmt(value['mean'], digits)}±{fmt(value['std'], digits)}"
 
 
 def print_design(result: dict) -> None:
-    """The answer as a person reads it: goal, table of candidates, sources, notes."""
+    """The answer as a person reads it: goal, candidates (a table, or one block each on a narrow screen), sources."""
     from alloygan_models.design.goal import DesignGoal
 
     goal = DesignGoal(**{k: v for k, v in result["goal"].items()})
-    console.print(f"[bold]Goal:[/] {goal.describe()}")
+    console.print(f"[bold]Goal:[/] {goal.describe()}", soft_wrap=True)
     stats = result["stats"]
-    table = Table(title=f"{stats['returned']} candidates ({stats['passing']:,} of {stats['unique_valid']:,} unique "
-                        f"generated compositions meet the goal by the forward model)", title_justify="left")
-    for column in ("#", "composition (at.%)", "Tg K", "Tx K", "Tl K", "Trg", "γ", "ΔTx K", "P(goal)", "USD/kg",
-                   "target Trg", "nearest known (Δ at.%)"):
-        left = column in ("composition (at.%)", "nearest known (Δ at.%)")
-        table.add_column(column, justify="left" if left else "right", no_wrap=column == "composition (at.%)")
-    for c in result["candidates"]:
-        near = c["nearest_known"][0]
-        label = f"{c['rank']}{' ~' if c['near_miss'] else ''}"
-        condition = c["condition"]
-        table.add_row(label, c["formula"], _pm(c["Tg"], 0), _pm(c["Tx"], 0), _pm(c["Tl"], 0), _pm(c["Trg"], 3),
-                      _pm(c["gamma"], 3), _pm(c["dTx"], 0), fmt(c["p_meets_goal"], 2), fmt(c["cost_usd_per_kg"], 1),
-                      fmt(condition["Trg"], 3),
-                      f"{near['formula']} ({near['distance_at_pct']:g})")
-    console.print(table)
+    console.print(f"[bold]{stats['returned']} candidates[/] ({stats['passing']:,} of {stats['unique_valid']:,} unique "
+                  f"generated compositions meet the goal by the forward model)", soft_wrap=True)
+    table = _candidate_table(result["candidates"])
+    from rich.measure import Measurement
+
+    if Measurement.get(console, console.options.update_width(10_000), table).maximum <= console.width:
+        console.print(table)
+    else:
+        _print_candidate_blocks(result["candidates"])
     sources = {}
     for c in result["candidates"]:
         for near in c["nearest_known"]:
@@ -91,7 +99,7 @@ def print_design(result: dict) -> None:
             sources.setdefault(near["formula"], f"{source['document']}, {source['location']}")
     console.print("Nearest known alloys and their sources:", style="dim")
     for formula, where in list(sources.items())[:12]:
-        console.print(f"  {formula}: {where}", style="dim")
+        console.print(f"  {formula}: {where}", style="dim", soft_wrap=True)
     if any(c["near_miss"] for c in result["candidates"]):
         console.print("~ near miss: the forward model predicts it misses the goal (see `--json` for which range)",
                       style="yellow")
@@ -100,3 +108,67 @@ def print_design(result: dict) -> None:
     console.print(f"Predicted properties are forward-model means ±1σ; P(goal) is the probability of meeting every range; "
                   f"target Trg is the condition the generator was given. "
                   f"{stats['generated']:,} generated in {stats['seconds']:.2f} s with {stats['generator']}.", style="dim")
+
+
+def _candidate_table(candidates: list[dict]) -> Table:
+    table = Table()
+    for column in ("#", "composition (at.%)", "Tg K", "Tx K", "Tl K", "Trg", "γ", "ΔTx K", "P(goal)", "USD/kg",
+                   "target Trg", "nearest known (Δ at.%)"):
+        left = column in ("composition (at.%)", "nearest known (Δ at.%)")
+        table.add_column(column, justify="left" if left else "right", no_wrap=True)
+    for c in candidates:
+        near = c["nearest_known"][0]
+        table.add_row(f"{c['rank']}{' ~' if c['near_miss'] else ''}", c["formula"], _pm(c["Tg"], 0), _pm(c["Tx"], 0),
+                      _pm(c["Tl"], 0), _pm(c["Trg"], 3), _pm(c["gamma"], 3), _pm(c["dTx"], 0),
+                      fmt(c["p_meets_goal"], 2), fmt(c["cost_usd_per_kg"], 1), fmt(c["condition"]["Trg"], 3),
+                      f"{near['formula']} ({near['distance_at_pct']:g})")
+    return table
+
+
+def _print_candidate_blocks(candidates: list[dict]) -> None:
+    """Three short lines per candidate: what fits a narrow terminal or a log file (80 columns)."""
+    from rich.text import Text
+
+    for c in candidates:
+        near = c["nearest_known"][0]
+        head = Text(f"{c['rank']:>2}{'~' if c['near_miss'] else ' '} ", style="bold")
+        head.append(c["formula"], style="bold cyan")
+        head.append(f"   P(goal) {fmt(c['p_meets_goal'], 2)}   {fmt(c['cost_usd_per_kg'], 1)} USD/kg")
+        console.print(head, soft_wrap=True)
+        console.print(f"    Tg {_pm(c['Tg'], 0)}  Tx {_pm(c['Tx'], 0)}  Tl {_pm(c['Tl'], 0)} K   "
+                      f"Trg {_pm(c['Trg'], 3)}  γ {_pm(c['gamma'], 3)}  ΔTx {_pm(c['dTx'], 0)} K",
+                      soft_wrap=True, highlight=False, markup=False)
+        console.print(f"    target Trg {fmt(c['condition']['Trg'], 3)}; nearest known {near['formula']} "
+                      f"({near['distance_at_pct']:g} at.% away)", style="dim", soft_wrap=True, markup=False)
+
+
+def bench_design(
+    cold: bool = typer.Option(False, "--cold", help="Also time a first run in an empty ALLOYGAN_HOME (trains models)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The design pipeline on a fixed list of goals: time, candidates, share meeting the goal, novelty, cost."""
+    from contextlib import nullcontext
+
+    from tools.design_bench import benchmark_design
+
+    spinner = nullcontext() if json_out else console.status("benchmarking the design pipeline", spinner="dots")
+    with spinner as status:
+        result = benchmark_design(cold, on_step=(lambda m: status.update(m)) if status else None)
+    if json_out:
+        print_json(result)
+        return
+    table = Table(title="Design pipeline on fixed goals", title_justify="left")
+    for column in ("goal", "s", "generated", "unique", "passing", "returned", "meet goal", "mean P", "novelty",
+                   "USD/kg", "cand/s"):
+        table.add_column(column, justify="left" if column == "goal" else "right")
+    for r in result["goals"]:
+        table.add_row(r["goal"], f"{r['seconds']:.2f}", f"{r['generated']:,}", f"{r['unique_valid']:,}",
+                      f"{r['passing']:,}", str(r["returned"]), f"{r['share_returned_meeting_goal']:.0%}",
+                      f"{r['mean_p_meets_goal']:.2f}", fmt(r["median_novelty_at_pct"], 1),
+                      fmt(r["median_cost_usd_per_kg"], 1), f"{r['candidates_per_second']:,}")
+    console.print(table)
+    console.print(f"warm `alloygan design`: {result['warm_cli_design_seconds']:.2f} s; median throughput "
+                  f"{result['throughput_candidates_per_second_median']:,} candidates/s")
+    if "cold_cli_design_seconds" in result:
+        console.print(f"cold first run (empty ALLOYGAN_HOME): {result['cold_cli_design_seconds']:.1f} s")
+    console.print(result["protocol"], style="dim")

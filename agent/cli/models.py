@@ -105,3 +105,26 @@ def bench_forward(
         if name in ("random_80_20", "grouped_by_system", "random_80_20_not_deduplicated"):
             console.print(f"  {name}: {text}", style="dim")
 
+
+
+def train(
+    family: Optional[str] = typer.Option(None, "--family", help="Base element (e.g. Zr) or 'all'; default: every family design uses."),
+    model: Optional[str] = typer.Option(None, "--model", help="cgan, gan, gan-plus or ours (default: ours)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Bring the forward model and the generators up to date with the knowledge base (retrains what is stale)."""
+    from tools.training import train_models
+
+    spinner = nullcontext() if json_out else console.status("training", spinner="dots")
+    with spinner as status:
+        report = train_models(family, model, on_status=(lambda m: status.update(m)) if status else None)
+    if json_out:
+        print_json(report)
+        return
+    fm = report["forward_model"]
+    console.print(f"forward model: {'trained' if fm['trained'] else 'up to date'} on {fm['n_alloys']} alloys"
+                  + (f" in {fm['training_seconds']:.1f} s" if fm["trained"] else ""))
+    for g in report["generators"]:
+        console.print(f"{g['model']} generator for {g['family']}: {'trained' if g['trained'] else 'up to date'} "
+                      f"({g['n_alloys']} alloys" + (f", {g['training_seconds']:.1f} s)" if g["trained"] else ")"))
+    console.print(f"done in {report['seconds']:.1f} s", style="dim")

@@ -1,0 +1,155 @@
+"""One assistant session: the planner chosen by configuration, the graph, the SQLite checkpointer, turns.
+
+Used by `alloygan ask`, `alloygan chat` and the tests. A turn is one user message run
+through the graph to an answer; its result carries the answer text, who wrote it, the
+current goal, the design of this turn (if any) and the token usage.
+"""
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.errors import GraphRecursionError
+
+from agent.answer import summarize
+from agent.config import AgentConfig
+from agent.state import AgentContext, current_turn, turn_tool_messages
+from tools.errors import ToolInputError
+
+
+class TurnCancelled(Exception):
+    """The user interrupted the turn (Ctrl-C); the conversation is left consistent."""
+
+
+@dataclass
+class TurnResult:
+    thread: str
+    answer: str
+    answered_by: str
+    goal: dict | None
+    design: dict | None  # the design run in this turn (full records), if any
+    usage: dict = field(default_factory=dict)
+    tools: list[str] = field(default_factory=list)  # tools called this turn, in order
+    brief: str = ""  # the answer without the candidate list, for screens that show the candidate table
+
+
+def new_thread_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+def planner_description(kind: str, configured: bool, model: str | None) -> str:
+    if kind == "llm":
+        return f"LLM planner ({model})"
+    if configured:
+        return "offline planner (deterministic rules; LLM configured but not used)"
+    return ("offline planner (deterministic rules; no LLM configured: set ALLOYGAN_LLM_BASE_URL and "
+            "ALLOYGAN_LLM_MODEL to use one)")
+
+
+class Assistant:
+    """The graph with its planner and checkpointer; `turn()` runs one message of a thread."""
+
+    def __init__(self, config: AgentConfig | None = None, planner: str | None = None, chat_model=None,
+                 checkpoint_path=None):
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        from agent.graph import build_graph
+        from tools.langchain_tools import agent_tools, llm_settings
+        from tools.paths import conversations_path
+
+        self.config = config or AgentConfig()
+        choice = planner or self.config.planner
+        settings = llm_settings()
+        tools = agent_tools()
+        if chat_model is None and (choice == "llm" or (choice == "auto" and settings.configured)):
+            from tools.langchain_tools import chat_model as make_chat_model
+
+            chat_model = make_chat_model(settings)
+        if chat_model is not None and choice != "offline":
+            from agent.planners.llm import LLMPlanner
+
+            self.planner_kind = "llm"
+            model_name = getattr(chat_model, "model_name", None) or getattr(chat_model, "model", None) or type(chat_model).__name__
+            self.description = planner_description("llm", True, str(model_name))
+            node = LLMPlanner(chat_model, tools, self.config)
+        else:
+            from agent.planners.offline import OfflinePlanner
+
+            self.planner_kind = "offline"
+            self.description = planner_description("offline", settings.configured, settings.model)
+            node = OfflinePlanner()
+        path = checkpoint_path or conversations_path()
+        # The tool node runs tools in worker threads; SqliteSaver serialises access with its own lock.
+        self._connection = sqlite3.connect(str(path), check_same_thread=False, timeout=30.0)
+        self.checkpointer = SqliteSaver(self._connection)
+        self.graph = build_graph(node, tools, self.checkpointer, self.config.max_tool_calls)
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def __enter__(self) -> "Assistant":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # threads --------------------------------------------------------------------------
+    def _config(self, thread: str) -> dict:
+        return {"configurable": {"thread_id": thread}, "recursion_limit": self.config.recursion_limit}
+
+    def thread_exists(self, thread: str) -> bool:
+        return self.checkpointer.get_tuple({"configurable": {"thread_id": thread}}) is not None
+
+    def require_thread(self, thread: str) -> str:
+        if not self.thread_exists(thread):
+            raise ToolInputError(f"--thread {thread}: no conversation with that id; omit --thread to start one "
+                                 "(each answer prints its thread id)")
+        return thread
+
+    def values(self, thread: str) -> dict:
+        return dict(self.graph.get_state(self._config(thread)).values or {})
+
+    # turns ----------------------------------------------------------------------------
+    def turn(self, text: str, thread: str, on_status: Callable[[str], None] | None = None) -> TurnResult:
+        """Run one user message to an answer. Ctrl-C raises TurnCancelled with the thread left consistent."""
+        config = self._config(thread)
+        start = {"messages": [HumanMessage(text)], "turn_usage": {}, "answered_by": ""}
+        try:
+            self.graph.invoke(start, config, context=AgentContext(on_status=on_status))
+        except KeyboardInterrupt:
+            self._close_turn(config, "(turn cancelled by the user)", "cancelled")
+            raise TurnCancelled() from None
+        except GraphRecursionError:
+            self._close_turn(config, f"(Stopped after {self.config.recursion_limit} steps, the limit of one turn.)",
+                             "offline (step limit)")
+        return self._result(thread)
+
+    def _close_turn(self, config: dict, reason: str, answered_by: str) -> None:
+        """End an interrupted turn: answer its pending tool calls and add a final answer."""
+        messages = self.graph.get_state(config).values.get("messages", [])
+        closing = []
+        last = messages[-1] if messages else None
+        if isinstance(last, AIMessage) and last.tool_calls:
+            closing += [ToolMessage("error: not run (the turn was stopped)", tool_call_id=c["id"], name=c["name"],
+                                    status="error") for c in last.tool_calls]
+        done = turn_tool_messages(messages)
+        answer = f"{summarize(done)}\n\n{reason}" if done else reason
+        closing.append(AIMessage(answer))
+        self.graph.update_state(config, {"messages": closing, "answered_by": answered_by}, as_node="over_budget")
+
+    def _result(self, thread: str) -> TurnResult:
+        values = self.values(thread)
+        messages = values.get("messages", [])
+        turn = current_turn(messages)
+        results = [m for m in turn if isinstance(m, ToolMessage)]
+        final = messages[-1] if messages else None
+        answer = final.text if isinstance(final, AIMessage) else ""
+        designed = next((m.artifact for m in reversed(results)
+                         if m.name == "design_alloys" and m.status != "error" and isinstance(m.artifact, dict)), None)
+        answered_by = values.get("answered_by") or self.planner_kind
+        brief = summarize(results, show_candidates=False) if designed is not None and answered_by == "offline" else answer
+        return TurnResult(thread, answer, answered_by, values.get("goal"), designed,
+                          dict(values.get("turn_usage") or {}), [m.name or "" for m in results], brief)

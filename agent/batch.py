@@ -1,0 +1,216 @@
+"""`alloygan batch GOALS --out DIR`: many design goals, one result file each, a summary CSV; resumable.
+
+The goals file (YAML, or JSON, which YAML also reads) is a list; each entry is either
+  - a string: the goal in plain words, or
+  - a mapping with an optional `id`, optional `goal:` (plain words) and any DesignGoal
+    fields (base_element, required_elements, excluded_elements, constraints,
+    max_cost_usd_per_kg, n_candidates, seed, ...). Fields apply on top of the text.
+Ids default to goal-01, goal-02, ... (by position) and name the result files.
+
+The file is checked before anything runs (its shape, unknown keys, ids); a problem names
+the entry and nothing is written. A goal that fails when it runs (words that cannot
+hold, a field with a bad value, a family without data) is reported in its result file
+and the summary, and the other goals still run. Finished goals are skipped on a rerun
+(when their entry is unchanged); failed ones are retried.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from tools.errors import ToolInputError
+
+SUMMARY_FILE = "summary.csv"
+SUMMARY_COLUMNS = ("id", "status", "goal", "returned", "passing", "best_formula", "best_Trg", "best_Trg_std",
+                   "best_p_meets_goal", "best_cost_usd_per_kg", "not_understood", "error", "result_file")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+@dataclass(frozen=True)
+class GoalEntry:
+    id: str
+    text: str | None
+    fields: dict[str, Any]
+    given: Any  # the entry as written in the file (a rerun skips it only if unchanged)
+
+
+def _goal_keys() -> list[str]:
+    from tools.design import goal_from_fields
+
+    return [k for k in goal_from_fields({}).as_json() if k != "not_understood"]
+
+
+def _read(path: Path) -> Any:
+    import yaml
+
+    if not path.is_file():
+        raise ToolInputError(f"{path}: no such goals file")
+    text = path.read_text(encoding="utf-8")
+    try:
+        return json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as error:
+        raise ToolInputError(f"{path}: not valid JSON ({error.msg} at line {error.lineno})") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ToolInputError(f"{path}: not valid YAML ({problem}{where})") from None
+
+
+def load_goals(path: Path) -> list[GoalEntry]:
+    """The entries of a goals file, checked; the first problem is an error naming the entry."""
+    path = Path(path)
+    data = _read(path)
+    if not isinstance(data, list) or not data:
+        raise ToolInputError(f"{path}: expected a non-empty list of goals (each a string, or a mapping with `goal:` "
+                             "text and/or design-goal fields)")
+    keys = _goal_keys()
+    width = max(2, len(str(len(data))))
+    entries: list[GoalEntry] = []
+    for number, item in enumerate(data, start=1):
+        default_id = f"goal-{number:0{width}d}"
+        label = f"{path}, entry {number}"
+        if isinstance(item, str):
+            if not item.strip():
+                raise ToolInputError(f"{label}: empty goal text")
+            entries.append(GoalEntry(default_id, item.strip(), {}, item))
+            continue
+        if not isinstance(item, dict):
+            raise ToolInputError(f"{label}: a goal is a string or a mapping, not {type(item).__name__}")
+        given_id = item.get("id")
+        if given_id is not None:
+            label += f" (id {given_id})"
+        unknown = [k for k in item if k not in ("id", "goal", *keys)]
+        if unknown:
+            raise ToolInputError(f"{label}: unknown key {', '.join(map(repr, unknown))}; allowed: id, goal, "
+                                 f"{', '.join(keys)}")
+        text = item.get("goal")
+        if text is not None and (not isinstance(text, str) or not text.strip()):
+            raise ToolInputError(f"{label}: `goal` must be the goal in plain words (a non-empty string)")
+        fields = {k: v for k, v in item.items() if k not in ("id", "goal")}
+        if text is None and not fields:
+            raise ToolInputError(f"{label}: give `goal:` text or design-goal fields")
+        entry_id = str(given_id) if given_id is not None else default_id
+        if not _ID.fullmatch(entry_id):
+            raise ToolInputError(f"{label}: id must be 1-64 letters, digits, '.', '_' or '-' (it names the result file)")
+        entries.append(GoalEntry(entry_id, text.strip() if text else None, fields, item))
+    seen: dict[str, int] = {}
+    for number, entry in enumerate(entries, start=1):
+        if entry.id in seen:
+            raise ToolInputError(f"{path}, entry {number}: id {entry.id} is also the id of entry {seen[entry.id]}")
+        seen[entry.id] = number
+    return entries
+
+
+def design_goal(entry: GoalEntry):
+    """The DesignGoal of an entry: the text parsed, then the fields applied on top."""
+    from tools.design import goal_from_fields, parse_goal_text
+
+    if entry.text is None:
+        return goal_from_fields(entry.fields)
+    goal = parse_goal_text(entry.text)
+    if entry.fields:
+        goal = goal_from_fields({**goal.as_json(), **entry.fields})
+    return goal
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _finished(path: Path, entry: GoalEntry) -> dict | None:
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    return previous if previous.get("status") == "ok" and previous.get("entry") == entry.given else None
+
+
+def run_goal(entry: GoalEntry, on_status: Callable[[str], None] | None = None) -> dict:
+    """One goal's result record (status ok or failed with the reason)."""
+    from tools.design import design_alloys
+    from tools.errors import user_errors
+
+    started = time.perf_counter()
+    record: dict[str, Any] = {"id": entry.id, "entry": entry.given}
+    try:
+        goal = design_goal(entry)
+        record.update(goal=goal.as_json(), goal_description=goal.describe(), not_understood=goal.not_understood)
+        result = design_alloys(goal, on_status=on_status)
+        record.update(status="ok", candidates=result["candidates"], stats=result["stats"], notes=result["notes"])
+    except user_errors() as error:
+        record.update(status="failed", error=str(error))
+    record["seconds"] = round(time.perf_counter() - started, 2)
+    record["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return record
+
+
+def _summary_row(record: dict, result_file: str) -> dict:
+    row = {"id": record["id"], "status": record["status"], "goal": record.get("goal_description", ""),
+           "not_understood": " ".join(record.get("not_understood", [])), "error": record.get("error", ""),
+           "result_file": result_file}
+    if record["status"] == "ok":
+        stats, best = record["stats"], (record["candidates"] or [None])[0]
+        row.update(returned=stats.get("returned"), passing=stats.get("passing"))
+        if best:
+            row.update(best_formula=best["formula"], best_Trg=best["Trg"]["mean"], best_Trg_std=best["Trg"]["std"],
+                       best_p_meets_goal=best["p_meets_goal"], best_cost_usd_per_kg=best["cost_usd_per_kg"])
+    return row
+
+
+@dataclass
+class BatchReport:
+    rows: list[dict]
+    ran: int
+    skipped: int
+    failed: int
+    summary_path: Path
+
+
+def run_batch(goals_file: Path, out: Path, on_status: Callable[[str], None] | None = None,
+              on_result: Callable[[dict, bool], None] | None = None) -> BatchReport:
+    """Run every goal not finished yet; write one result file per goal and the summary CSV.
+
+    `on_result(record, skipped)` is called after each goal (skipped: finished by an earlier run).
+    """
+    entries = load_goals(goals_file)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ToolInputError(f"--out {out}: exists and is not a directory")
+    if not out.parent.is_dir():
+        raise ToolInputError(f"--out {out}: directory {out.parent} does not exist")
+    out.mkdir(exist_ok=True)
+    rows, ran, skipped = [], 0, 0
+    for number, entry in enumerate(entries, start=1):
+        path = out / f"{entry.id}.json"
+        record = _finished(path, entry)
+        was_done = record is not None
+        if was_done:
+            skipped += 1
+        else:
+            prefix = f"goal {number}/{len(entries)} ({entry.id})"
+            if on_status:
+                on_status(prefix)
+            record = run_goal(entry, (lambda m, p=prefix: on_status(f"{p}: {m}")) if on_status else None)
+            _write_json(path, record)
+            ran += 1
+        if on_result:
+            on_result(record, was_done)
+        rows.append(_summary_row(record, path.name))
+    summary = out / SUMMARY_FILE
+    tmp = summary.with_name(summary.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=SUMMARY_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(summary)
+    return BatchReport(rows, ran, skipped, sum(r["status"] != "ok" for r in rows), summary)

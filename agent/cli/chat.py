@@ -1,0 +1,116 @@
+"""`alloygan ask`, `alloygan chat` and `alloygan batch`: the assistant from the shell."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from agent.cli.output import console, err_console, fail, print_json
+
+THREAD_HELP = "Continue this conversation (its id is printed after each answer)."
+OFFLINE_HELP = "Use the offline planner even when an LLM is configured."
+
+
+def _assistant(offline: bool):
+    from agent.assistant import Assistant
+
+    return Assistant(planner="offline" if offline else None)
+
+
+def ask(
+    text: str = typer.Argument(..., help='A request or question, e.g. "find Zr-based glass with Trg>0.6 avoiding Ag".'),
+    thread: Optional[str] = typer.Option(None, "--thread", help=THREAD_HELP),
+    json_out: bool = typer.Option(False, "--json", help='Print {"answer", "goal", "candidates", "thread"} as JSON.'),
+    offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
+) -> None:
+    """One turn with the assistant (LLM planner when configured, else offline rules), printed."""
+    from agent.assistant import TurnCancelled, new_thread_id
+    from agent.repl import render_turn, run_turn
+
+    if not text.strip():
+        fail('the request is empty; e.g. alloygan ask "find Zr-based glass with Trg>0.6 avoiding Ag"')
+    with _assistant(offline) as assistant:
+        thread_id = assistant.require_thread(thread) if thread else new_thread_id()
+        err_console.print(assistant.description, style="dim", markup=False)
+        try:
+            result = run_turn(assistant, text, thread_id, err_console if json_out else console)
+        except TurnCancelled:
+            err_console.print("cancelled")
+            raise typer.Exit(130)
+    if json_out:
+        print_json({"answer": result.answer, "goal": result.goal,
+                    "candidates": result.design["candidates"] if result.design else [], "thread": thread_id})
+        return
+    render_turn(result, console)
+    console.print(f"thread {thread_id} — continue with: alloygan ask --thread {thread_id} \"…\"", style="dim",
+                  markup=False)
+
+
+def chat(
+    thread: Optional[str] = typer.Option(None, "--thread", help="Resume this conversation."),
+    offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
+) -> None:
+    """A conversation in the terminal: goals, follow-ups that refine them, /candidates, /log, /quit."""
+    from agent.assistant import new_thread_id
+    from agent.repl import ChatSession
+
+    with _assistant(offline) as assistant:
+        thread_id = assistant.require_thread(thread) if thread else new_thread_id()
+        ChatSession(assistant, thread_id, console).run()
+
+
+def batch(
+    goals: Path = typer.Argument(..., help="YAML or JSON list of goals: strings, or mappings with `goal:` text "
+                                           "and/or design-goal fields and an optional `id`."),
+    out: Path = typer.Option(..., "--out", help="Directory for one result JSON per goal and summary.csv."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary rows as JSON."),
+) -> None:
+    """Design for many goals; resumable (finished goals are skipped); exit 1 if any goal failed."""
+    from agent.batch import load_goals, run_batch
+
+    load_goals(goals)  # a bad file stops here, before anything is written
+    spinner = console.status("batch", spinner="dots") if console.is_terminal and not json_out else None
+
+    def on_result(record: dict, skipped: bool) -> None:
+        if json_out:
+            return
+        state = "skipped (finished earlier)" if skipped else record["status"]
+        line = Text(f"{record['id']}: {state}", style="red" if record["status"] != "ok" else "green")
+        if record["status"] != "ok":
+            line.append(f" — {record.get('error', '')}", style="red")
+        console.print(line, soft_wrap=True)
+
+    try:
+        if spinner is not None:
+            with spinner as status:
+                report = run_batch(goals, out, on_status=status.update, on_result=on_result)
+        else:
+            report = run_batch(goals, out, on_result=on_result)
+    except KeyboardInterrupt:
+        err_console.print(f"interrupted; finished goals are kept in {out}; rerun the same command to resume")
+        raise typer.Exit(130)
+    if json_out:
+        print_json(report.rows)
+    else:
+        _print_summary(report)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _print_summary(report) -> None:
+    table = Table(title=f"{len(report.rows)} goals: {report.ran} run, {report.skipped} skipped, "
+                        f"{report.failed} failed", title_justify="left")
+    for column in ("id", "status", "best composition", "Trg", "P(goal)", "USD/kg", "goal / error"):
+        table.add_column(column, justify="right" if column in ("Trg", "P(goal)", "USD/kg") else "left")
+    for r in report.rows:
+        ok = r["status"] == "ok"
+        table.add_row(r["id"], r["status"], r.get("best_formula", "") or "",
+                      f"{r['best_Trg']:.3f}" if ok and r.get("best_Trg") is not None else "",
+                      f"{r['best_p_meets_goal']:.2f}" if ok and r.get("best_p_meets_goal") is not None else "",
+                      f"{r['best_cost_usd_per_kg']:.1f}" if ok and r.get("best_cost_usd_per_kg") is not None else "",
+                      r["goal"] if ok else r["error"], style=None if ok else "red")
+    console.print(table)
+    console.print(f"Summary written to {report.summary_path}", markup=False)

@@ -1,0 +1,80 @@
+"""The assistant's LangGraph graph: planner -> tools -> planner ... -> answer.
+
+    START -> planner --(tool calls, within budget)--> tools -> planner
+                     --(tool calls over budget)-----> over_budget -> END
+                     --(an answer)------------------> END
+
+The planner is the LLM planner or the offline planner; both emit tool calls the same
+tool node runs. The tool node keeps the conversation's current goal and its last design
+in the state (from the design tool's full result), injects the thread id into the
+experiment log tool, sends tool progress to the run's `on_status`, and turns an
+unexpected tool failure into a message the planner can act on.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.tools import BaseTool
+from langgraph.graph import END, START, StateGraph
+from langgraph.prebuilt import ToolNode
+from langgraph.prebuilt.tool_node import ToolCallRequest
+from langgraph.types import Command
+
+from agent.answer import summarize
+from agent.state import AgentContext, State, turn_tool_messages
+from tools.langchain_tools import reporting
+
+Planner = Callable[[State], dict]
+
+
+def _unexpected_tool_error(error: Exception) -> str:
+    return (f"error: the tool failed unexpectedly ({type(error).__name__}: {error}); try other arguments or "
+            "another tool, or tell the user it failed")
+
+
+def _run_tool(request: ToolCallRequest, execute) -> ToolMessage | Command:
+    call = request.tool_call
+    if call["name"] == "log_experiment_suggestion":
+        thread = (request.runtime.config or {}).get("configurable", {}).get("thread_id")
+        request = request.override(tool_call={**call, "args": {**call["args"], "thread": thread}})
+    context = request.runtime.context if request.runtime is not None else None
+    with reporting(getattr(context, "on_status", None)):
+        result = execute(request)
+    if (isinstance(result, ToolMessage) and result.name == "design_alloys" and result.status != "error"
+            and isinstance(result.artifact, dict)):
+        return Command(update={"messages": [result], "goal": result.artifact["goal"], "design": result.artifact})
+    return result
+
+
+def build_graph(planner: Planner, tools: Sequence[BaseTool], checkpointer=None, max_tool_calls: int = 6):
+    """The compiled graph; state is checkpointed per `thread_id` when a checkpointer is given."""
+
+    def route_planner_output(state: State) -> Literal["tools", "over_budget", "__end__"]:
+        last = state["messages"][-1]
+        if not isinstance(last, AIMessage) or not last.tool_calls:
+            return END
+        if len(turn_tool_messages(state["messages"])) + len(last.tool_calls) > max_tool_calls:
+            return "over_budget"
+        return "tools"
+
+    def over_budget(state: State) -> dict:
+        pending = state["messages"][-1]
+        skipped = [ToolMessage(f"error: not run; the budget of {max_tool_calls} tool calls per turn is used up",
+                               tool_call_id=call["id"], name=call["name"], status="error")
+                   for call in pending.tool_calls]
+        done = turn_tool_messages(state["messages"])
+        answer = (f"{summarize(done)}\n\n(Stopped: the budget of {max_tool_calls} tool calls per turn was used up; "
+                  "ask a narrower question to continue.)")
+        return {"messages": [*skipped, AIMessage(answer)], "answered_by": "offline (tool budget used up)"}
+
+    builder = StateGraph(State, context_schema=AgentContext)
+    builder.add_node("planner", planner)
+    builder.add_node("tools", ToolNode(list(tools), wrap_tool_call=_run_tool, handle_tool_errors=_unexpected_tool_error))
+    builder.add_node("over_budget", over_budget)
+    builder.add_edge(START, "planner")
+    builder.add_conditional_edges("planner", route_planner_output, ["tools", "over_budget", END])
+    builder.add_edge("tools", "planner")
+    builder.add_edge("over_budget", END)
+    return builder.compile(checkpointer=checkpointer, name="alloygan")

@@ -1,0 +1,51 @@
+"""The conversation state, checkpointed per thread (LangGraph SQLite checkpointer)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, TypedDict
+
+from langchain_core.messages import AnyMessage, HumanMessage, ToolMessage
+from langgraph.graph.message import add_messages
+
+
+class State(TypedDict, total=False):
+    messages: Annotated[list[AnyMessage], add_messages]
+    goal: dict | None  # the conversation's current design goal (JSON form); follow-ups refine it
+    design: dict | None  # the last design result with the full candidate records
+    turn_usage: dict[str, int]  # token usage of this turn's LLM calls
+    answered_by: str  # who wrote this turn's answer: "llm", "offline", or "offline (...why...)"
+
+
+@dataclass(frozen=True)
+class AgentContext:
+    """Per-run context (not checkpointed): where progress messages of long tools go."""
+
+    on_status: Callable[[str], None] | None = None
+
+
+def current_turn(messages: Sequence[AnyMessage]) -> list[AnyMessage]:
+    """The messages of the running turn: from the user's last message on."""
+    for index in range(len(messages) - 1, -1, -1):
+        if isinstance(messages[index], HumanMessage):
+            return list(messages[index:])
+    return list(messages)
+
+
+def turn_tool_messages(messages: Sequence[AnyMessage]) -> list[ToolMessage]:
+    return [m for m in current_turn(messages) if isinstance(m, ToolMessage)]
+
+
+def user_text(messages: Sequence[AnyMessage]) -> str:
+    turn = current_turn(messages)
+    return turn[0].text if turn and isinstance(turn[0], HumanMessage) else ""
+
+
+def tool_payload(message: ToolMessage) -> Any:
+    """A tool message's content as data (the tools answer with JSON; errors are text)."""
+    import json
+
+    try:
+        return json.loads(message.text)
+    except ValueError:
+        return message.text

@@ -1,0 +1,105 @@
+"""Fixtures of the agent tests: a scripted tool-calling chat model, an assistant on it, design results."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import Field
+
+Reply = AIMessage | Callable[[list[BaseMessage]], AIMessage] | BaseException
+
+
+class ScriptedToolModel(BaseChatModel):
+    """Answers from a script (AIMessages, possibly with tool_calls, or functions of the messages); records calls.
+
+    `bind_tools` records the tools and returns the model itself, as the fake models of
+    langchain-core would need.
+    """
+
+    replies: list[Any] = Field(default_factory=list)
+    received: list[list[BaseMessage]] = Field(default_factory=list)
+    bound_tools: list[Any] = Field(default_factory=list)
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted-tools"
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        self.received.append(list(messages))
+        if not self.replies:
+            raise AssertionError("the script has no more replies")
+        reply = self.replies.pop(0)
+        if isinstance(reply, BaseException):
+            raise reply
+        message = reply(list(messages)) if callable(reply) else reply
+        if message.usage_metadata is None:
+            message = message.model_copy(update={"usage_metadata": {"input_tokens": 100, "output_tokens": 20,
+                                                                    "total_tokens": 120}})
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def bind_tools(self, tools, **kwargs):
+        self.bound_tools = list(tools)
+        return self
+
+
+def tool_call(name: str, call_id: str = "call_1", **args) -> dict:
+    return {"name": name, "args": args, "id": call_id, "type": "tool_call"}
+
+
+def last_tool_result(messages: list[BaseMessage]) -> ToolMessage:
+    return next(m for m in reversed(messages) if isinstance(m, ToolMessage))
+
+
+@pytest.fixture
+def scripted_assistant(tmp_path):
+    """An assistant whose planner is a scripted model; conversations in a temporary file."""
+    from agent.assistant import Assistant
+    from agent.config import AgentConfig
+
+    made = []
+
+    def make(*replies: Reply, config: AgentConfig | None = None):
+        model = ScriptedToolModel(replies=list(replies))
+        assistant = Assistant(config=config, planner="llm", chat_model=model,
+                              checkpoint_path=tmp_path / f"conversations-{len(made)}.sqlite")
+        made.append(assistant)
+        return assistant, model
+
+    yield make
+    for assistant in made:
+        assistant.close()
+
+
+@pytest.fixture
+def offline_assistant(tmp_path):
+    from agent.assistant import Assistant
+
+    assistant = Assistant(planner="offline", checkpoint_path=tmp_path / "conversations.sqlite")
+    yield assistant
+    assistant.close()
+
+
+def synthetic_design(n: int = 3) -> dict:
+    """A design result in the shape of tools.design.design_alloys (no models needed)."""
+    formulas = [("Zr", 50 + i, "Cu", 40 - i, "Al", 10) for i in range(n)]
+    candidates = []
+    for rank, (a, x, b, y, c, z) in enumerate(formulas, start=1):
+        candidates.append({
+            "rank": rank, "composition": {a: x, b: y, c: z}, "formula": f"{a}{x}{b}{y}{c}{z}",
+            "Tg": {"mean": 700.0 + rank, "std": 10.0}, "Tx": {"mean": 780.0, "std": 12.0},
+            "Tl": {"mean": 1150.0, "std": 20.0}, "Trg": {"mean": 0.61, "std": 0.01},
+            "gamma": {"mean": 0.42, "std": 0.01}, "dTx": {"mean": 80.0, "std": 15.0},
+            "p_meets_goal": 0.9, "p_meets": {"Trg": 0.9}, "cost_usd_per_kg": 24.5,
+            "condition": {"Tg": 700.0, "Tx": 780.0, "Tl": 1150.0, "Trg": 0.61, "gamma": 0.42},
+            "novelty_at_pct": 3.0, "nearest_known": [], "score": 0.9, "near_miss": False, "misses": [],
+        })
+    goal = {"base_element": "Zr", "required_elements": [], "allowed_elements": None, "excluded_elements": ["Ag"],
+            "min_elements": None, "max_elements": None, "max_cost_usd_per_kg": None, "prefer_low_cost": False,
+            "n_candidates": n, "min_novelty": 0.0, "seed": 0, "not_understood": [],
+            "constraints": [{"property": "Trg", "min": 0.6, "max": None}], "element_limits": []}
+    return {"goal": goal, "candidates": candidates, "notes": [],
+            "stats": {"generator": "ours-Zr", "forward_model": "forward-test-version", "returned": n}}

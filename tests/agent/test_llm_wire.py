@@ -1,0 +1,73 @@
+"""The LLM planner through the real ChatOpenAI client against a scripted OpenAI-compatible server on 127.0.0.1."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+KNOWN = "Zr65Cu17.5Ni10Al7.5"
+LLM_VARIABLES = ("ALLOYGAN_LLM_BASE_URL", "ALLOYGAN_LLM_MODEL", "ALLOYGAN_LLM_API_KEY")
+
+
+@pytest.fixture
+def server(llm_env):
+    return llm_env
+
+
+def _tool_call(call_id: str, name: str, **args) -> dict:
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+
+
+def test_ask_runs_the_llm_planner_over_the_openai_wire_format(server, run_cli):
+    from tools.prediction import predict_properties
+
+    expected = predict_properties([KNOWN])[0]
+    answer = (f"{KNOWN} is predicted at Tg {expected['Tg']['mean']:.0f} K and Trg {expected['Trg']['mean']:.3f} "
+              f"± {expected['Trg']['std']:.3f}.")
+    server.replies = [{"tool_calls": [_tool_call("call_abc", "predict_properties", formulas=[KNOWN])]},
+                      {"content": answer}]
+    code, out, err = run_cli("ask", "--json", f"what are the properties of {KNOWN}?")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["answer"] == answer and data["candidates"] == [] and data["thread"]
+    assert "LLM planner (scripted-model)" in err
+    (path, first), (_, second) = server.requests
+    assert path == "/v1/chat/completions" and first["model"] == "scripted-model"
+    tools = {t["function"]["name"]: t["function"] for t in first["tools"]}
+    assert set(tools) == {"design_alloys", "predict_properties", "query_alloys", "describe_alloy", "search_literature",
+                          "extract_alloy_data", "train_models", "log_experiment_suggestion", "record_experiment_result"}
+    # state the graph injects is invisible to the model
+    assert set(tools["design_alloys"]["parameters"]["properties"]) == {"request", "goal", "refine"}
+    assert set(tools["log_experiment_suggestion"]["parameters"]["properties"]) == {"ranks"}
+    assert "max_cost_usd_per_kg" in tools["design_alloys"]["description"]
+    assert first["messages"][0]["role"] == "system" and "alloygan" in first["messages"][0]["content"]
+    assert first["messages"][-1] == {"role": "user", "content": f"what are the properties of {KNOWN}?"}
+    assistant_call, tool_result = second["messages"][-2:]
+    assert assistant_call["role"] == "assistant" and assistant_call["tool_calls"][0]["id"] == "call_abc"
+    assert tool_result["role"] == "tool" and tool_result["tool_call_id"] == "call_abc"
+    assert json.loads(tool_result["content"])["predictions"][0]["formula"] == KNOWN
+
+
+def test_an_invented_number_over_the_wire_is_replaced(server, run_cli):
+    server.replies = [{"tool_calls": [_tool_call("call_1", "predict_properties", formulas=[KNOWN])]},
+                      {"content": f"{KNOWN} has a critical casting thickness of 73 mm."}]
+    code, out, err = run_cli("ask", f"how thick can {KNOWN} be cast?")
+    assert code == 0, err
+    assert f"{KNOWN} (predicted): Tg " in out and "73" in out and "replaced" in out
+    assert "answered by: offline (LLM answer had unverified numbers)" in out
+    assert "tokens this turn: 20 in, 20 out (2 LLM calls)" in out
+
+
+def test_the_llm_endpoint_can_come_from_the_settings_file(fresh_home, monkeypatch):
+    from agent.assistant import Assistant
+
+    for name in LLM_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    with Assistant(checkpoint_path=fresh_home / "c.sqlite") as assistant:
+        assert assistant.planner_kind == "offline" and "no LLM configured" in assistant.description
+    fresh_home.mkdir(parents=True, exist_ok=True)
+    (fresh_home / "llm.env").write_text("ALLOYGAN_LLM_BASE_URL=http://127.0.0.1:9/v1\nALLOYGAN_LLM_MODEL=llama3.1\n")
+    with Assistant(checkpoint_path=fresh_home / "c.sqlite") as assistant:
+        assert assistant.planner_kind == "llm" and assistant.description == "LLM planner (llama3.1)"
+    with Assistant(planner="offline", checkpoint_path=fresh_home / "c.sqlite") as assistant:
+        assert assistant.planner_kind == "offline" and "configured but not used" in assistant.description
