@@ -6,9 +6,12 @@ current goal, the design of this turn (if any) and the token usage.
 """
 from __future__ import annotations
 
+import signal
 import sqlite3
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
@@ -34,6 +37,30 @@ class TurnResult:
     usage: dict = field(default_factory=dict)
     tools: list[str] = field(default_factory=list)  # tools called this turn, in order
     brief: str = ""  # the answer without the candidate list, for screens that show the candidate table
+
+
+@contextmanager
+def cancel_on_interrupt(cancelled: threading.Event) -> Iterator[None]:
+    """While the block runs, Ctrl-C also sets `cancelled`.
+
+    Ctrl-C raises KeyboardInterrupt in the main thread only, but a tool runs in a worker
+    thread of the tool node, which the graph waits for; the event makes the tool stop at
+    its next progress report, so the turn ends now rather than when the tool is done.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield  # signal handlers can only be set in the main thread; an ignored Ctrl-C stays ignored
+        return
+
+    def on_interrupt(signum, frame) -> None:
+        cancelled.set()
+        previous(signum, frame)
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def new_thread_id() -> str:
@@ -117,8 +144,10 @@ class Assistant:
         """Run one user message to an answer. Ctrl-C raises TurnCancelled with the thread left consistent."""
         config = self._config(thread)
         start = {"messages": [HumanMessage(text)], "turn_usage": {}, "answered_by": ""}
+        cancelled = threading.Event()
         try:
-            self.graph.invoke(start, config, context=AgentContext(on_status=on_status))
+            with cancel_on_interrupt(cancelled):
+                self.graph.invoke(start, config, context=AgentContext(on_status=on_status, cancelled=cancelled))
         except KeyboardInterrupt:
             self._close_turn(config, "(turn cancelled by the user)", "cancelled")
             raise TurnCancelled() from None

@@ -9,8 +9,9 @@ Ids default to goal-01, goal-02, ... (by position) and name the result files.
 
 The file is checked before anything runs (its shape, unknown keys, ids); a problem names
 the entry and nothing is written. A goal that fails when it runs (words that cannot
-hold, a field with a bad value, a family without data) is reported in its result file
-and the summary, and the other goals still run. Finished goals are skipped on a rerun
+hold, a field with a bad value, a family without data, or an unexpected error, whose
+traceback the result file keeps) is reported in its result file and the summary, and the
+other goals still run. Finished goals are skipped on a rerun
 (when their entry is unchanged); failed ones are retried.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ import csv
 import json
 import re
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -149,6 +151,9 @@ def run_goal(entry: GoalEntry, on_status: Callable[[str], None] | None = None) -
         record.update(status="ok", candidates=result["candidates"], stats=result["stats"], notes=result["notes"])
     except user_errors() as error:
         record.update(status="failed", error=str(error))
+    except Exception as error:  # a bug met by one goal must not lose the others; its file keeps the traceback
+        record.update(status="failed", error=f"unexpected error ({type(error).__name__}: {error})",
+                      traceback=traceback.format_exc())
     record["seconds"] = round(time.perf_counter() - started, 2)
     record["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return record

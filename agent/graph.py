@@ -6,9 +6,10 @@
 
 The planner is the LLM planner or the offline planner; both emit tool calls the same
 tool node runs. The tool node keeps the conversation's current goal and its last design
-in the state (from the design tool's full result), injects the thread id into the
-experiment log tool, sends tool progress to the run's `on_status`, and turns an
-unexpected tool failure into a message the planner can act on.
+in the state (from the design tool's full result), sends tool progress to the run's
+`on_status` (and stops a tool at its next progress report once the run is `cancelled`),
+and turns an unexpected tool failure into a message the planner can act on. The
+experiment log tool reads the thread id from the run's config.
 """
 from __future__ import annotations
 
@@ -35,12 +36,8 @@ def _unexpected_tool_error(error: Exception) -> str:
 
 
 def _run_tool(request: ToolCallRequest, execute) -> ToolMessage | Command:
-    call = request.tool_call
-    if call["name"] == "log_experiment_suggestion":
-        thread = (request.runtime.config or {}).get("configurable", {}).get("thread_id")
-        request = request.override(tool_call={**call, "args": {**call["args"], "thread": thread}})
     context = request.runtime.context if request.runtime is not None else None
-    with reporting(getattr(context, "on_status", None)):
+    with reporting(getattr(context, "on_status", None), getattr(context, "cancelled", None)):
         result = execute(request)
     if (isinstance(result, ToolMessage) and result.name == "design_alloys" and result.status != "error"
             and isinstance(result.artifact, dict)):

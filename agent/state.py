@@ -1,6 +1,7 @@
 """The conversation state, checkpointed per thread (LangGraph SQLite checkpointer)."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
@@ -19,9 +20,11 @@ class State(TypedDict, total=False):
 
 @dataclass(frozen=True)
 class AgentContext:
-    """Per-run context (not checkpointed): where progress messages of long tools go."""
+    """Per-run context (not checkpointed): where progress messages of long tools go, and the
+    event that tells a running tool the turn was cancelled."""
 
     on_status: Callable[[str], None] | None = None
+    cancelled: threading.Event | None = None
 
 
 def current_turn(messages: Sequence[AnyMessage]) -> list[AnyMessage]:

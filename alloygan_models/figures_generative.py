@@ -26,6 +26,15 @@ LABELS = {"gan": "GAN", "gan-plus": "GAN+", "cgan": "CGAN (paper)", "ours": "our
 CURVES = (("kl", "KL divergence"), ("js", "JS divergence"), ("w1_element", "W1 per element"), ("w1_pca", "W1 PCA-2D"))
 
 
+def save_figure(fig, path: Path, title: str, fontsize: float | None = None) -> Path:
+    """Title, tight layout, PNG at 130 dpi, figure closed (every figure of the report is saved so)."""
+    fig.suptitle(title, **({} if fontsize is None else {"fontsize": fontsize}))
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path
+
+
 def _generated_on(generator: Generator, real: AlloyTable, family: str, seed: int, repeats: int) -> tuple[np.ndarray, list[str]]:
     """Cleaned generated fractions at the real alloys' conditions, on vocabulary elements ∪ real elements."""
     frame = real.frame
@@ -45,49 +54,53 @@ def pca_density_figure(
     """Real alloys (points, density contours) and generated ones (shaded density) on the real data's PCA."""
     from scipy.stats import gaussian_kde
 
-    fig, axes = plt.subplots(1, len(generators), figsize=(4.2 * len(generators), 4.0), squeeze=False, sharex=True, sharey=True)
-    for ax, (model, generator) in zip(axes[0], generators.items()):
+    projected = {}
+    for model, generator in generators.items():
         generated, elements = _generated_on(generator, real, family, seed, repeats)
         real_fractions = real.fractions(ElementVocabulary(elements))
         basis = metrics.pca_basis(real_fractions)
-        a, b = metrics.project(real_fractions, basis), metrics.project(generated, basis)
-        span = np.vstack([a, b])
-        low, high = span.min(axis=0) - 0.05, span.max(axis=0) + 0.05
-        gx, gy = np.meshgrid(np.linspace(low[0], high[0], 120), np.linspace(low[1], high[1], 120))
-        grid = np.vstack([gx.ravel(), gy.ravel()])
+        w = metrics.wasserstein_pca(real_fractions, generated[: len(real_fractions)], basis)
+        projected[model] = metrics.project(real_fractions, basis), metrics.project(generated, basis), w
+    # One grid for all panels, so no density is cut off at the edge of its own panel's data.
+    span = np.vstack([points for a, b, _ in projected.values() for points in (a, b)])
+    low, high = span.min(axis=0) - 0.05, span.max(axis=0) + 0.05
+    gx, gy = np.meshgrid(np.linspace(low[0], high[0], 120), np.linspace(low[1], high[1], 120))
+    grid = np.vstack([gx.ravel(), gy.ravel()])
+    fig, axes = plt.subplots(1, len(generators), figsize=(4.2 * len(generators), 4.0), squeeze=False, sharex=True, sharey=True)
+    for ax, (model, (a, b, w)) in zip(axes[0], projected.items()):
         try:
-            ax.contourf(gx, gy, gaussian_kde(b.T)(grid).reshape(gx.shape), levels=12, cmap="Oranges")
+            density = gaussian_kde(b.T)(grid).reshape(gx.shape)
+            # No band from zero: it would paint the whole grid as a pale box.
+            ax.contourf(gx, gy, density, levels=np.linspace(0, density.max(), 13)[1:], cmap="Oranges")
             ax.contour(gx, gy, gaussian_kde(a.T)(grid).reshape(gx.shape), levels=6, colors="navy", linewidths=0.7)
         except (np.linalg.LinAlgError, ValueError):  # a degenerate (collapsed) sample has no density
             ax.scatter(b[:, 0], b[:, 1], s=4, color="darkorange", alpha=0.4)
         ax.scatter(a[:, 0], a[:, 1], s=6, color="navy", label="real")
-        w = metrics.wasserstein_pca(real_fractions, generated[: len(real_fractions)], basis)
+        ax.set_xlim(low[0], high[0])
+        ax.set_ylim(low[1], high[1])
         ax.set_title(f"{LABELS.get(model, model)}: W1 = {w:.3f}")
         ax.set_xlabel("PC1")
     axes[0][0].set_ylabel("PC2")
     axes[0][0].legend(loc="upper right", fontsize=8)
-    fig.suptitle(f"{family}-based alloys: real (navy) vs generated (orange density), PCA of atomic fractions")
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, f"{family}-based alloys: real (navy) vs generated (orange density), PCA of atomic fractions")
 
 
 def training_curves_figure(histories: dict[str, list[dict]], family: str, path: Path) -> Path:
     """KL, JS and Wasserstein distances over the epochs for each model."""
     fig, axes = plt.subplots(1, len(CURVES), figsize=(4.0 * len(CURVES), 3.4))
+    last_epochs = [history[-1]["epoch"] for history in histories.values() if history]
+    # ours trains 600 epochs, the paper's models 100: on a log axis the short curves are not squeezed
+    log_epochs = bool(last_epochs) and max(last_epochs) > 2 * min(last_epochs)
     for ax, (key, title) in zip(axes, CURVES):
         for model, history in histories.items():
             if history:
                 ax.plot([h["epoch"] for h in history], [h[key] for h in history], label=LABELS.get(model, model))
         ax.set_title(title)
-        ax.set_xlabel("epoch")
-    axes[0].legend(fontsize=8)
-    fig.suptitle(f"{family} family: generated vs training alloys during training (fixed noise)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return path
+        ax.set_xlabel("epoch (log scale)" if log_epochs else "epoch")
+        if log_epochs:
+            ax.set_xscale("log")
+    axes[-1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))  # outside: curves spike anywhere
+    return save_figure(fig, path, f"{family} family: generated vs training alloys during training (fixed noise)")
 
 
 def write_generative_figures(

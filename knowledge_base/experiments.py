@@ -162,6 +162,11 @@ class ExperimentLog:
             problems = temperature_problems(Tg, Tx, Tl)  # type: ignore[arg-type]
             if problems:
                 raise ExperimentError(f"suggestion {suggestion_id}: {'; '.join(problems)}")
+        elif any(v is not None for v in temperatures.values()):
+            # they would be kept unchecked and used nowhere: refuse rather than store them
+            given = ", ".join(f"--{k.lower()}" for k, v in temperatures.items() if v is not None)
+            raise ExperimentError(f"an alloy that did not form a glass has no Tg, Tx, Tl to record; drop {given} "
+                                  "(put other observations in --note)")
         composition = Composition.from_dict(suggestion.composition)
         with self.store.transaction() as db:
             db.execute(

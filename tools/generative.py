@@ -18,7 +18,8 @@ PAPER_WASSERSTEIN_CU = {"cgan": 0.41, "gan": 0.48, "gan-plus": 0.60}
 ProgressCallback = Callable[[str, str, int, int, dict], None]  # (family, model, epoch, epochs, metrics)
 
 
-def _names(value: str | Sequence[str] | None, default: Sequence[str], flag: str) -> list[str]:
+def name_list(value: str | Sequence[str] | None, default: Sequence[str], flag: str) -> list[str]:
+    """"Cu,Fe" or ["Cu", "Fe"] -> names (`default` when None); an empty list is an error naming `flag`."""
     if value is None:
         return list(default)
     items = value.split(",") if isinstance(value, str) else list(value)
@@ -52,32 +53,48 @@ def _forward_predictor(table, heldout_formulas: set[str]):
                      f"(the knowledge base without the {len(heldout_formulas)} held-out alloys)")
 
 
+def check_families(family_names: Sequence[str], table) -> None:
+    """Each name must be a base element with enough alloys for a generator of its own."""
+    from alloygan_models.generative import MIN_FAMILY_ALLOYS
+
+    counts = table.frame["base_element"].value_counts()
+    small = [f for f in family_names if counts.get(f, 0) < MIN_FAMILY_ALLOYS]
+    if small:
+        big = ",".join(counts[counts >= MIN_FAMILY_ALLOYS].index)
+        raise ToolInputError(f"--families {','.join(small)}: not a base element with at least {MIN_FAMILY_ALLOYS} "
+                             f"alloys (a generator needs them); use some of {big}")
+
+
 def bench_generative(
     families: str | Sequence[str] | None = None,
     models: str | Sequence[str] | None = None,
     seed: int = 0,
     epochs: int | None = None,
     on_progress: ProgressCallback | None = None,
+    ablation: bool = False,
 ) -> dict:
     """GAN, GAN+, paper CGAN and ours per family: distribution metrics against the sampling floor,
-    validity, uniqueness, novelty, rediscovery of held-out alloys and conditional accuracy."""
-    from alloygan_models.dataset import load_alloy_table
-    from alloygan_models.generative import GENERATIVE_MODELS, MIN_FAMILY_ALLOYS, default_config
-    from alloygan_models.generative import evaluation
+    validity, uniqueness, novelty, rediscovery of held-out alloys and conditional accuracy.
 
-    family_names = _names(families, BENCH_FAMILIES, "--families")
-    model_names = _names(models, GENERATIVE_MODELS, "--models")
-    unknown = [m for m in model_names if m not in GENERATIVE_MODELS]
+    With `ablation`, the models are our generator and its variants with one change each
+    (`alloygan_models.generative.config.ABLATIONS`) instead of the four presets."""
+    from alloygan_models.dataset import load_alloy_table
+    from alloygan_models.generative import GENERATIVE_MODELS, default_config
+    from alloygan_models.generative import evaluation
+    from alloygan_models.generative.config import ABLATIONS
+
+    family_names = name_list(families, BENCH_FAMILIES, "--families")
+    if ablation and models is not None:
+        raise ToolInputError("--ablation runs its own list of variants; leave out --models")
+    model_names = list(ABLATIONS) if ablation else name_list(models, GENERATIVE_MODELS, "--models")
+    unknown = [m for m in model_names if m not in GENERATIVE_MODELS and not ablation]
     if unknown:
         raise ToolInputError(f"--models {','.join(unknown)}: unknown; use some of {','.join(GENERATIVE_MODELS)}")
+    chosen = {m: ABLATIONS[m] for m in model_names} if ablation else model_names
     if epochs is not None and epochs < 1:
         raise ToolInputError(f"--epochs {epochs}: must be at least 1")
     table = load_alloy_table()
-    counts = table.frame["base_element"].value_counts()
-    small = [f for f in family_names if counts.get(f, 0) < MIN_FAMILY_ALLOYS]
-    if small:
-        big = ",".join(counts[counts >= MIN_FAMILY_ALLOYS].index)
-        raise ToolInputError(f"--families {','.join(small)}: fewer than {MIN_FAMILY_ALLOYS} alloys; use some of {big}")
+    check_families(family_names, table)
     started = time.perf_counter()
     splits = {f: evaluation.split_heldout(table.select(base=f), seed=seed) for f in family_names}
     heldout_formulas = {formula for _, heldout in splits.values() for formula in heldout.frame["formula"]}
@@ -85,11 +102,11 @@ def bench_generative(
     results = {}
     for family, (train, heldout) in splits.items():
         progress = None if on_progress is None else (lambda model, e, n, m, family=family: on_progress(family, model, e, n, m))
-        results[family] = evaluation.benchmark_family(train, heldout, family, model_names, seed, epochs, progress, predict)
+        results[family] = evaluation.benchmark_family(train, heldout, family, chosen, seed, epochs, progress, predict)
     return {
         "seed": seed,
         "families": results,
-        "epochs": {m: epochs or default_config(m).epochs for m in model_names},
+        "epochs": {m: epochs or (ABLATIONS[m] if ablation else default_config(m)).epochs for m in model_names},
         "paper": {"wasserstein_pca_cu": PAPER_WASSERSTEIN_CU},
         "protocol": {
             "heldout_share": evaluation.HELDOUT_SHARE,

@@ -9,32 +9,43 @@ that cannot be served comes back as an error message the planner can act on
 
 State the tools need (the conversation's current goal, its last design) is injected by
 the graph's tool node (`InjectedState`) and is invisible to the model. Progress of long
-steps goes to the callback installed with `reporting(...)`.
+steps goes to the callback installed with `reporting(...)`; a tool whose turn was
+cancelled stops at its next progress report (`ToolCancelled`), since a tool runs in a
+worker thread that Ctrl-C does not reach.
 """
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
 from typing import Annotated, Any, Literal
 
-from langchain_core.tools import BaseTool, InjectedToolArg, StructuredTool, ToolException
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from langgraph.prebuilt import InjectedState
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tools.errors import ToolInputError, user_errors
 
-_status: ContextVar[Callable[[str], None] | None] = ContextVar("alloygan_tool_status", default=None)
+_Reporting = tuple[Callable[[str], None] | None, threading.Event | None]
+_status: ContextVar[_Reporting] = ContextVar("alloygan_tool_status", default=(None, None))
 MAX_PASSAGE_CHARS = 700
 MAX_LISTED = 25
 
 
+class ToolCancelled(BaseException):
+    """The turn was cancelled (Ctrl-C): the running tool stops. A BaseException, so that no
+    error handler turns it into a result."""
+
+
 @contextmanager
-def reporting(on_status: Callable[[str], None] | None) -> Iterator[None]:
-    """Send the progress messages of tools run inside this block to `on_status`."""
-    token = _status.set(on_status)
+def reporting(on_status: Callable[[str], None] | None, cancelled: threading.Event | None = None) -> Iterator[None]:
+    """Send the progress messages of tools run inside this block to `on_status`; once `cancelled`
+    is set, a tool's next progress report raises `ToolCancelled`."""
+    token = _status.set((on_status, cancelled))
     try:
         yield
     finally:
@@ -42,7 +53,9 @@ def reporting(on_status: Callable[[str], None] | None) -> Iterator[None]:
 
 
 def _report(message: str) -> None:
-    callback = _status.get()
+    callback, cancelled = _status.get()
+    if cancelled is not None and cancelled.is_set():
+        raise ToolCancelled(message)
     if callback is not None:
         callback(message)
 
@@ -62,6 +75,11 @@ def _error_message(error: ToolException) -> str:
     return f"error: {error}"
 
 
+def _invalid_arguments(error: ValidationError) -> str:
+    problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in error.errors())
+    return f"error: invalid arguments ({problems}); correct them and call the tool again"
+
+
 def _compact(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -70,6 +88,7 @@ def _tool(function: Callable, name: str, schema: type[BaseModel], description: s
     return StructuredTool.from_function(
         _as_tool_error(function), name=name, description=description, args_schema=schema,
         response_format="content_and_artifact", handle_tool_error=_error_message,
+        handle_validation_error=_invalid_arguments,
     )
 
 
@@ -259,12 +278,14 @@ def _candidate(c: dict) -> dict:
 class LogSuggestionArgs(_Args):
     ranks: list[int] | None = Field(None, description="Ranks of the last design's candidates to log; default all")
     design: Annotated[dict | None, InjectedState("design")] = None
-    thread: Annotated[str | None, InjectedToolArg] = None
 
 
-def _log_experiment_suggestion(ranks: list[int] | None = None, design: dict | None = None, thread: str | None = None):
+def _log_experiment_suggestion(ranks: list[int] | None = None, design: dict | None = None,
+                               config: RunnableConfig = None):
     from tools.experiments import log_suggestions
 
+    # the conversation's thread id, from the run's config (an injected argument would be stripped by the tool node)
+    thread = ((config or {}).get("configurable") or {}).get("thread_id")
     logged = log_suggestions(design, ranks, thread)
     content = [{"id": s["id"], "formula": s["formula"], "design_rank": s["design_rank"]} for s in logged]
     return _compact({"logged": content, "forward_model": logged[0]["forward_model"],
@@ -344,8 +365,6 @@ def agent_tools() -> list[BaseTool]:
 
 def llm_settings():
     """The LLM endpoint settings: the environment, then ALLOYGAN_HOME/llm.env (ALLOYGAN_LLM_* lines)."""
-    from pydantic import ValidationError
-
     from knowledge_base.literature.llm_settings import LLMSettings
     from tools.paths import llm_settings_path
 

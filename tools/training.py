@@ -23,6 +23,15 @@ def default_families(table) -> list[str]:
     return [f for f, n in counts.items() if n >= MIN_FAMILY_ALLOYS] + [ALL_FAMILIES]
 
 
+def _check_family(family: str, table) -> None:
+    from alloygan_models.generative.registry import family_table
+
+    try:
+        family_table(family, table)
+    except ValueError as error:
+        raise ToolInputError(f"--family {family}: {error}") from None
+
+
 def train_models(
     family: str | None = None,
     model: str | None = None,
@@ -42,6 +51,8 @@ def train_models(
         raise ToolInputError(f"--model {model}: use one of {', '.join(GENERATIVE_MODELS)}")
     table = load_alloy_table()
     families = [family] if family else default_families(table)
+    for name in families:  # a family without data is named now, not after the forward model has trained
+        _check_family(name, table)
     started = time.perf_counter()
     before = (saved_metadata() or {}).get("trained_at")
     forward = load_forward_model(table=table, on_status=status)
@@ -55,10 +66,7 @@ def train_models(
         def progress(epoch, epochs, _metrics=None, name=name):
             status(f"training {model} for {name}: epoch {epoch}/{epochs}")
 
-        try:
-            load_generator(model=model, family=name, on_progress=progress, table=table)
-        except ValueError as error:
-            raise ToolInputError(f"--family {name}: {error}") from None
+        load_generator(model=model, family=name, on_progress=progress, table=table)
         metadata = generator_metadata(model, name) or {}
         report["generators"].append({"model": model, "family": name,
                                      "trained": metadata.get("trained_at") != previous,

@@ -14,6 +14,7 @@ except ImportError:  # pragma: no cover - older typer uses click itself
 from agent.cli import bench, describe, design, kb, models
 from agent.cli import lit
 from agent.cli import chat, experiments
+from agent.cli import report
 from agent.cli.output import err_console, print_error
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ app.command("ask")(chat.ask)
 app.command("chat")(chat.chat)
 app.command("batch")(chat.batch)
 app.add_typer(experiments.app, name="experiments")
+app.command("report")(report.report)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from agent.cli.output import console, err_console, fmt, print_json
+from agent.cli.output import console, err_console, fail, fmt, print_json
 
 
 def parse_goal(
@@ -36,6 +36,8 @@ def design(
     """Design alloys for a goal: generate, predict, screen, cost and rank candidates."""
     from tools.design import design_alloys, parse_goal_text, write_candidates_csv
 
+    if out is not None and not out.resolve().parent.is_dir():
+        fail(f"--out {out}: directory {out.resolve().parent} does not exist; create it or choose another path")
     goal = parse_goal_text(text)
     updates = {k: v for k, v in (("n_candidates", n), ("seed", seed)) if v is not None}
     if updates:

@@ -6,6 +6,7 @@ from typing import Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from agent.cli.output import console, fmt, print_json
 
@@ -26,16 +27,14 @@ def _pm(value: dict | None, digits: int = 0) -> str:
 
 def _measured(s: dict) -> str:
     m = s["measurement"]
-    if m is None:
-        return "–"
     if not m["amorphous"]:
-        return "not a glass"
-    return f"{m['Tg']:g} / {m['Tx']:g} / {m['Tl']:g}"
+        return "did not form a glass" + (f" ({m['note']})" if m["note"] else "")
+    return f"Tg {m['Tg']:g}  Tx {m['Tx']:g}  Tl {m['Tl']:g} K" + (f" ({m['note']})" if m["note"] else "")
 
 
 @app.command("list")
 def list_(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Every suggestion: composition, predicted Tg/Tx/Tl ±1σ, status, measured values."""
+    """Every suggestion: composition, predicted Tg/Tx/Tl ±1σ, status, measured values, goal."""
     from tools.experiments import list_suggestions
 
     suggestions = list_suggestions()
@@ -46,16 +45,18 @@ def list_(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         console.print("The experiment log is empty: log candidates with /log in `alloygan chat` "
                       "(or ask the assistant to log them).")
         return
-    table = Table(title=f"{len(suggestions)} experiment suggestions", title_justify="left")
-    for column in ("id", "composition (at.%)", "Tg K", "Tx K", "Tl K", "Trg", "status", "measured Tg/Tx/Tl K",
-                   "logged", "goal"):
-        table.add_column(column, justify="right" if column in ("id", "Tg K", "Tx K", "Tl K", "Trg") else "left")
+    # a block of lines per suggestion rather than a table: it stays readable on a narrow terminal
+    console.print(f"{len(suggestions)} experiment suggestions (predicted: forward-model mean ± 1σ)", style="bold")
     for s in suggestions:
         p = s["predicted"]
-        table.add_row(str(s["id"]), s["formula"], _pm(p.get("Tg")), _pm(p.get("Tx")), _pm(p.get("Tl")),
-                      _pm(p.get("Trg"), 3), s["status"], _measured(s), s["created_at"][:16].replace("T", " "),
-                      s["goal_text"])
-    console.print(table)
+        lines = [f"#{s['id']}  {s['formula']}  {s['status']}  (logged {s['created_at'][:16].replace('T', ' ')}"
+                 + (f", design rank {s['design_rank']})" if s["design_rank"] else ")"),
+                 f"    predicted Tg {_pm(p.get('Tg'))}  Tx {_pm(p.get('Tx'))}  Tl {_pm(p.get('Tl'))} K  "
+                 f"Trg {_pm(p.get('Trg'), 3)}"]
+        if s["measurement"] is not None:
+            lines.append(f"    measured  {_measured(s)}")
+        lines.append(f"    goal: {s['goal_text']}")
+        console.print(Text("\n".join(lines)), soft_wrap=True)
 
 
 @app.command("show")
@@ -126,8 +127,10 @@ def report(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -
     if json_out:
         print_json(data)
         return
-    console.print(f"{data['suggestions']} suggestions: {data['measured']} measured ({data['glasses']} glasses, "
-                  f"{data['not_glasses']} not glasses), {data['pending']} pending.", markup=False)
+    glasses = f"{data['glasses']} glass{'es' if data['glasses'] != 1 else ''}"
+    not_glasses = f"{data['not_glasses']} not a glass" if data["not_glasses"] == 1 else f"{data['not_glasses']} not glasses"
+    console.print(f"{data['suggestions']} suggestions: {data['measured']} measured ({glasses}, {not_glasses}), "
+                  f"{data['pending']} pending.", markup=False)
     if not data["properties"]:
         console.print("No glass measured yet: record results with `alloygan experiments record ID --tg … --tx … --tl …`.")
         return
@@ -140,17 +143,13 @@ def report(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -
         table.add_row(name, str(p["n"]), f"{fmt(p['mean_abs_error'], digits)}{unit}",
                       f"{p['within_2sigma']}/{p['n']} ({100 * p['within_2sigma_share']:.0f}%)")
     console.print(table)
-    details = Table(title="Per experiment", title_justify="left")
-    for column in ("id", "composition", "Tg pred / meas", "Tx pred / meas", "Tl pred / meas", "inside ±2σ"):
-        details.add_column(column, justify="left" if column == "composition" else "right")
+    console.print("Per experiment (predicted mean ± 1σ → measured):", style="bold")
     for row in data["experiments"]:
         if not row["amorphous"]:
-            details.add_row(str(row["id"]), row["formula"], "not a glass", "", "", "")
+            console.print(Text(f"#{row['id']}  {row['formula']}: did not form a glass"), soft_wrap=True)
             continue
-        cells = []
-        for name in ("Tg", "Tx", "Tl"):
-            p = row["properties"].get(name)
-            cells.append(f"{_pm(p['predicted'])} / {p['measured']:g}" if p else "–")
-        inside = [name for name, p in row["properties"].items() if p["within_2sigma"]]
-        details.add_row(str(row["id"]), row["formula"], *cells, f"{len(inside)}/{len(row['properties'])}")
-    console.print(details)
+        cells = [f"{name} {_pm(p['predicted'])} → {p['measured']:g} K"
+                 for name, p in row["properties"].items() if name in ("Tg", "Tx", "Tl")]
+        inside = sum(p["within_2sigma"] for p in row["properties"].values())
+        console.print(Text(f"#{row['id']}  {row['formula']}: {', '.join(cells)}; "
+                           f"{inside}/{len(row['properties'])} properties inside ±2σ"), soft_wrap=True)

@@ -17,6 +17,8 @@ def bench_generative(
     models: Optional[str] = typer.Option(None, "--models", help="Subset of gan,gan-plus,cgan,ours (default: all)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the held-out split, training and sampling."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Override every model's epochs (quick runs)."),
+    ablation: bool = typer.Option(False, "--ablation", help="Our generator and variants with one change each, "
+                                                            "instead of the four models."),
 ) -> None:
     """Generative models vs the sampling floor: KL, JS, Wasserstein, validity, novelty, rediscovery."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -33,7 +35,7 @@ def bench_generative(
                 tasks[key] = progress.add_task(f"{family} {MODEL_LABELS.get(model, model)}", total=n_epochs)
             progress.update(tasks[key], completed=epoch)
 
-        result = run_bench(families, models, seed, epochs, on_progress)
+        result = run_bench(families, models, seed, epochs, on_progress, ablation)
     if json_out:
         print_json(result)
         return

@@ -18,6 +18,10 @@ DEFAULT_PDF = REPO.parent / "shared" / "data" / "alloygan-collected-dataset.pdf"
 DEFAULT_SNIPPETS = REPO / "tests" / "data" / "literature" / "snippets"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _progress(disable: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -53,11 +57,12 @@ def ingest(
         return
     for f in report["files"]:
         detail = (f["reason"] if f["status"] == "failed" else
-                  f"{f['pages']} pages, {f['chunks_added']} chunks added" if f["status"] == "added" else
-                  f"already indexed ({f['chunks_known']} chunks)")
+                  f"{_count(f['pages'], 'page')}, {_count(f['chunks_added'], 'chunk')} added" if f["status"] == "added"
+                  else f"already indexed ({_count(f['chunks_known'], 'chunk')})")
         console.print(f"{labels[f['status']]} {f['path']}: {detail}", highlight=False, soft_wrap=True)
     t = report["totals"]
-    console.print(f"{t['files']} files: {t['added']} added ({t['chunks_added']} chunks, {t['pages_read']} pages), "
+    console.print(f"{_count(t['files'], 'file')}: {t['added']} added ({_count(t['chunks_added'], 'chunk')}, "
+                  f"{_count(t['pages_read'], 'page')}), "
                   f"{t['known']} already indexed, {t['failed']} failed. Index: {report['index']}", soft_wrap=True)
 
 
@@ -137,8 +142,8 @@ def _print_extraction(result: dict) -> None:
         table.add_column(column, justify="right", no_wrap=True, min_width=7 if column.endswith("K") else 5)
     table.add_column("where", overflow="fold", min_width=12)
     with_quote = console.width >= 120  # on a narrow terminal the quotes would squeeze the numbers out
-    if with_quote:
-        table.add_column("quote", overflow="ellipsis", no_wrap=True, min_width=10)
+    if with_quote:  # bounded: an unbounded no-wrap column squeezes the composition out of the table
+        table.add_column("quote", overflow="ellipsis", no_wrap=True, min_width=10, max_width=console.width - 100)
     for r in records:
         source = r["source"]
         row = [r["formula"], f"{r['Tg']:g}", f"{r['Tx']:g}", f"{r['Tl']:g}",

@@ -7,12 +7,19 @@ min_novelty (at.%, half-L1 distance to the nearest known alloy), seed, not_under
 """
 from __future__ import annotations
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from alloygan_models.constraints import PropertyRange
 from knowledge_base.composition import element_symbols
+from knowledge_base.records import PLAUSIBLE_K
 
 MAX_CANDIDATES = 500
+# Where a property of any metallic glass can lie: the temperatures' plausible ranges (the
+# same checks the data pass), and the bounds that Tg < Tx < Tl puts on ratios (Trg, α and
+# γ are below 1; ΔTx is positive). A range wholly outside is an impossible goal.
+REACHABLE = {**PLAUSIBLE_K, "Trg": (0.0, 1.0), "alpha": (0.0, 1.0), "gamma": (0.0, 1.0),
+             "dTx": (0.0, PLAUSIBLE_K["Tx"][1] - PLAUSIBLE_K["Tg"][0])}
 
 
 class ElementLimit(BaseModel):
@@ -81,6 +88,12 @@ class DesignGoal(BaseModel):
         clash = sorted(needed & excluded)
         if clash:
             raise ValueError(f"{', '.join(clash)} both required (or the base) and excluded")
+        for c in self.constraints:
+            low, high = REACHABLE.get(c.property, (-np.inf, np.inf))
+            if (c.min is not None and c.min >= high) or (c.max is not None and c.max <= low):
+                unit = " K" if c.property in PLAUSIBLE_K or c.property == "dTx" else ""
+                raise ValueError(f"{c.describe()} cannot hold for any metallic glass: {c.property} lies between "
+                                 f"{low:g} and {high:g}{unit}")
         names = [c.property for c in self.constraints]
         if len(names) != len(set(names)):
             raise ValueError("give one range per property (merge them with PropertyRange.intersect)")

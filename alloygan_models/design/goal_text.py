@@ -7,7 +7,7 @@ verb); element names are accepted too ("silver"). With `previous`, the text refi
 earlier goal (a follow-up such as "now also avoid Be and keep cost under $25/kg"):
 lists grow, a new range on a property replaces the old one, other fields are kept.
 
-Rules (examples): "Zr-based", "Zr glass", "based on Zr"; "Trg > 0.6", "gamma >= 0.41",
+Rules (examples): "Zr-based", "Zr glass", "based on Zr", "Zr-Cu-Al-based" (base Zr with Cu, Al); "Trg > 0.6", "gamma >= 0.41",
 "ΔTx above 50 K", "Tg between 800 and 900 K", "0.6 <= Trg <= 0.7"; "avoiding Ag",
 "no Be or Hf", "without Cu", "Be-free"; "containing Cu and Zr", "with Ti"; "only Zr, Cu,
 Al"; "under $30/kg", "below 30 USD/kg", "cheapest"; "at most 4 elements", "ternary";
@@ -81,7 +81,7 @@ def _patterns() -> dict[str, re.Pattern]:
         "novel": re.compile(rf"{i}\b(?:novel|unexplored|unreported)\b)"),
         "limit_after": re.compile(rf"({element})\s*{i}(?:content|fraction|amount)?\s*(?:of\s+)?({_UP}|{_DOWN}))\s*{_NUM}\s*{i}(?:at\.?\s*%|%|at\.?\s*pct))"),
         "limit_before": re.compile(rf"{i}({_UP}|{_DOWN}))\s*{_NUM}\s*{i}(?:at\.?\s*%|%|at\.?\s*pct))\s*{i}(?:of\s+)?)({element})"),
-        "base": re.compile(rf"({element})\s*(?:-|\s)?\s*{i}(?:based|base|rich)\b)|{i}based on)\s+({element})"),
+        "base": re.compile(rf"({element}(?:\s*-\s*{element})*)\s*(?:-|\s)?\s*{i}(?:based|base|rich)\b)|{i}based on)\s+({element})"),
         "base_noun": re.compile(rf"({element})\s+{i}(?:metallic glass|glass|glasses|bmg|bmgs|alloy|alloys|mg)\b)"),
         "exclude": re.compile(rf"{i}\b(?:avoiding|avoid|without|excluding|exclude|no|not|free of|except|but not|nor|drop|remove|minus)\b)\s*({elements})"),
         "free": re.compile(rf"({element})[- ]{i}free\b)"),
@@ -97,6 +97,12 @@ def _symbol(token: str) -> str:
 
 def _symbols(listing: str) -> list[str]:
     return [_symbol(m.group()) for m in _patterns()["element"].finditer(listing)]
+
+
+def _base_system(found: dict, symbols: list[str]) -> None:
+    """"Zr-based": base Zr. "Zr-Cu-Al-based" names a system: base Zr (listed first), Cu and Al required."""
+    found["base_element"] = symbols[0]
+    found["required"].extend(symbols[1:])
 
 
 def _is_up(word: str) -> bool:
@@ -142,7 +148,7 @@ def parse_goal(text: str, previous: DesignGoal | None = None) -> DesignGoal:
     take("seed", lambda m: found.__setitem__("seed", int(m[1])))
     take("limit_after", lambda m: found["limits"].append((_symbol(m[1]), m[2], float(m[3]))))
     take("limit_before", lambda m: found["limits"].append((_symbol(m[3]), m[1], float(m[2]))))
-    take("base", lambda m: found.__setitem__("base_element", _symbol(m[1] or m[2])))
+    take("base", lambda m: _base_system(found, _symbols(m[1]) if m[1] else [_symbol(m[2])]))
     if "base_element" not in found:
         take("base_noun", lambda m: found.__setitem__("base_element", _symbol(m[1])))
     take("free", lambda m: found["excluded"].append(_symbol(m[1])))

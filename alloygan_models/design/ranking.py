@@ -29,10 +29,11 @@ _SCAN_LIMIT = 50000
 def rank(p_meets: np.ndarray, cost: np.ndarray, novelty: np.ndarray, passing: np.ndarray,
          prefer_low_cost: bool = False) -> np.ndarray:
     """The score of every candidate (higher is better)."""
+    from scipy.stats import rankdata
+
     n = len(p_meets)
-    order = np.argsort(np.nan_to_num(cost, nan=np.inf), kind="stable")
-    cost_rank = np.empty(n)
-    cost_rank[order] = np.arange(n) / max(n - 1, 1)
+    # Equal costs share their (average) rank, so a tie in cost never decides the order.
+    cost_rank = (rankdata(np.nan_to_num(cost, nan=np.inf), method="average") - 1.0) / max(n - 1, 1)
     weight = COST_WEIGHT_CHEAPEST if prefer_low_cost else COST_WEIGHT
     return p_meets * (1.0 - weight * cost_rank) + NOVELTY_WEIGHT * np.minimum(novelty, NOVELTY_SCALE_AT_PCT) / NOVELTY_SCALE_AT_PCT
 

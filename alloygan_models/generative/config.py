@@ -98,6 +98,15 @@ OURS = GenerativeConfig(
     critic_steps=3,
 )
 
+# One change at a time from OURS: the comparison behind the choice (`alloygan bench generative --ablation`).
+ABLATIONS: dict[str, GenerativeConfig] = {
+    "ours": OURS,
+    "ours: sigmoid outputs": OURS.updated(output="sigmoid"),
+    "ours: softmax, no presence gate": OURS.updated(output="softmax"),
+    "ours: BCE loss": OURS.updated(loss="bce", critic_steps=1),
+    "ours: 20 thermal features": OURS.updated(condition_features=FEATURE_NAMES),
+}
+
 PRESETS: dict[str, GenerativeConfig] = {
     "cgan": GenerativeConfig(model="cgan"),
     "gan": GenerativeConfig(model="gan", condition_features=()),

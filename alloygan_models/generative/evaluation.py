@@ -22,7 +22,7 @@ Per family (deduplicated alloys of one base element):
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from alloygan_models import metrics
 from alloygan_models.dataset import AlloyTable
 from alloygan_models.descriptors.thermal import TEMPERATURES
 from alloygan_models.encoding import ElementVocabulary
+from alloygan_models.generative.config import GenerativeConfig
 from alloygan_models.generative.sampler import Generator
 
 N_SPLITS = 5
@@ -169,20 +170,25 @@ def benchmark_family(
     train: AlloyTable,
     heldout: AlloyTable,
     family: str,
-    models: Sequence[str],
+    models: Sequence[str] | Mapping[str, GenerativeConfig],
     seed: int = 0,
     epochs: int | None = None,
     on_progress: Callable[[str, int, int, dict], None] | None = None,
     predict: PredictFunction | None = None,
 ) -> dict:
-    """Train each model on `train` (not saved) and score it; JSON-able."""
+    """Train each model on `train` (not saved) and score it; JSON-able.
+
+    `models` names presets, or maps labels to configs (variants of a preset, for ablations).
+    """
     from alloygan_models.generative.registry import train_generator
 
+    configs = dict(models) if isinstance(models, Mapping) else {model: None for model in models}
     floor = None
     scores: dict[str, dict] = {}
-    for model in models:
+    for model, config in configs.items():
         progress = None if on_progress is None else (lambda e, n, m, model=model: on_progress(model, e, n, m))
-        result = train_generator(model, family, seed=seed, epochs=epochs, on_progress=progress, table=train, save=False)
+        result = train_generator(config.model if config else model, family, seed=seed, epochs=epochs,
+                                 on_progress=progress, table=train, config=config, save=False)
         generator = result.generator
         distribution = distribution_scores(generator, train, family, seed)
         floor = distribution["floor"]

@@ -12,10 +12,13 @@ import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
+from knowledge_base.literature.units import TEMPERATURE_UNIT, temperature_unit
+
 _DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−"), "-")
 _QUOTES = {ord("‘"): "'", ord("’"): "'", ord("“"): '"', ord("”"): '"'}
 NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
 MIN_QUOTE_CHARS = 8
+_TEMPERATURE = re.compile(rf"\d\s*(?P<unit>{TEMPERATURE_UNIT})")
 
 
 def normalise(text: str) -> str:
@@ -48,6 +51,11 @@ def numbers_missing(values: Iterable[float | str], quote: str) -> list[str]:
     """The values that are not written in the quote."""
     present = numbers_in(quote)
     return [canonical_number(v) for v in values if canonical_number(v) not in present]
+
+
+def temperature_units_in(text: str) -> set[str]:
+    """The temperature units ("K", "°C") written after numbers in the text (`20 K/min` is no temperature)."""
+    return {temperature_unit(m.group("unit")) or "K" for m in _TEMPERATURE.finditer(normalise(text))}
 
 
 def formula_numbers(formula: str) -> list[str]:

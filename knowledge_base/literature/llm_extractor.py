@@ -10,6 +10,8 @@ Every record is then checked by code, not by the model:
 - its quote occurs in the chunk (up to whitespace, `evidence.normalise`);
 - every number of the record (Tg, Tx, Tl, the heating rate and the amounts of the
   composition as written) occurs in the quote;
+- the unit of the record is one the quote writes after its numbers, when it writes any
+  (a table row states none; its header does);
 - the composition is read exactly and the temperatures pass the physics checks.
 A record failing any check is rejected with the reason; no number reaches the
 knowledge base that the document does not state.
@@ -25,7 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from knowledge_base.literature.chunking import Chunk, chunk_document
 from knowledge_base.literature.documents import Document
-from knowledge_base.literature.evidence import canonical_number, formula_numbers, numbers_in, quote_occurs
+from knowledge_base.literature.evidence import (canonical_number, formula_numbers, numbers_in, quote_occurs,
+                                                temperature_units_in)
 from knowledge_base.literature.prompt import ExtractionPrompt, build_messages, load_prompt
 from knowledge_base.literature.records import Evidence, ExtractedRecord, Rejection, make_record, rejection
 from knowledge_base.literature.rule_extractor import ExtractionResult
@@ -157,6 +160,10 @@ class LLMExtractor:
             missing.append(f"composition amount(s) {', '.join(amounts)}")
         if missing:
             return rejection(evidence, "llm", f"not stated in the quote: {'; '.join(missing)}")
+        units = temperature_units_in(item.quote)
+        if units and item.unit not in units:
+            return rejection(evidence, "llm", f"the record says {item.unit} but the quote gives temperatures in "
+                                              f"{' and '.join(sorted(units))}")
         rate = rate_to_K_per_min(item.heating_rate, item.heating_rate_unit or "K/min") if item.heating_rate else None
         return make_record(evidence, "llm", item.composition, to_kelvin(item.Tg, item.unit), to_kelvin(item.Tx, item.unit),
                            to_kelvin(item.Tl, item.unit), stated_unit=item.unit, heating_rate_K_per_min=rate,

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from knowledge_base.literature.documents import Document, Page
 from knowledge_base.literature.records import Evidence, ExtractedRecord, Rejection, rejection
-from knowledge_base.literature.statements import read_text
-from knowledge_base.literature.tables import markdown_grids, read_grid, text_grids
+from knowledge_base.literature.statements import heating_rates, read_text
+from knowledge_base.literature.tables import markdown_grids, read_grid, table_caption, text_grids
 from knowledge_base.table_miner import MiningError, mine_table
 
 # The miner's layout: a header line naming the composition column twice (two table columns).
@@ -53,22 +53,27 @@ def _dataset_table(document: Document, result: ExtractionResult) -> set[int]:
     return {r.page for r in table.reports} | {q.page for q in table.quarantined}
 
 
+def _caption_rate(page: Page, grid: list[list[str]]) -> float | None:
+    """The heating rate (K/min) the table's caption states, when it states exactly one."""
+    rates = {rate for rate, _ in heating_rates(table_caption(page.text, grid))}
+    return rates.pop() if len(rates) == 1 else None
+
+
 def _page_tables(document: Document, page: Page) -> list[ExtractedRecord | Rejection]:
-    grids = [(list(map(list, g)), None) for g in page.tables]
+    marked = [(list(map(list, g)), None) for g in page.tables]
     if document.kind in ("markdown", "text"):
-        grids += [(g, None) for g in markdown_grids(page.text)]
+        marked += [(g, None) for g in markdown_grids(page.text)]
     out: list[ExtractedRecord | Rejection] = []
     number = 0
-    for grid, printed in grids:
-        items = read_grid(grid, lambda row, quote, t=number + 1: _evidence(
-            document, page.number, f"p{page.number} table {t} row {row}", quote), printed)
-        if items:
-            number += 1
-            out += items
-    if number == 0:  # no marked-up table with a header: look for plain-text tables
-        for grid, printed in text_grids(page.text):
+    for grids in (marked, None):
+        if grids is None:  # no marked-up table with a header: look for plain-text tables
+            if number:
+                break
+            grids = text_grids(page.text)
+        for grid, printed in grids:
             items = read_grid(grid, lambda row, quote, t=number + 1: _evidence(
-                document, page.number, f"p{page.number} table {t} row {row}", quote), printed)
+                document, page.number, f"p{page.number} table {t} row {row}", quote), printed,
+                heating_rate=_caption_rate(page, grid))
             if items:
                 number += 1
                 out += items

@@ -8,10 +8,14 @@ The styles read (units K or °C, stated after the values):
 
 Values belong to the alloy mentioned before them in the same sentence (or, when none
 is, the first one after them); a sentence that names no alloy continues the alloy of
-the two sentences before it in the paragraph. An alloy gets a record when its
-paragraph states Tg, Tx and Tl; otherwise, and when a property is stated twice with
-different values, it is rejected with the reason. Differences (`ΔTx = 79 K`),
-changes (`Tg increased by 20 K`) and numbers without a unit are not temperatures.
+the two sentences before it in the paragraph. When whose values they are is not clear
+(the nearest alloy before them sits in a clause inserted after another one, `A, unlike
+B, has Tg = ...`; or the sentence carried from names two alloys), the record is rejected
+with that reason, never given to a guess. An alloy gets a record when its paragraph
+states Tg, Tx and Tl; otherwise, and when a property is stated twice with different
+values, it is rejected with the reason. Differences (`ΔTx = 79 K`), changes (`Tg
+increased by 20 K`), the ends of a range (`720 K to 760 K`) and numbers without a unit
+are not temperatures.
 A heating rate (`at a heating rate of 20 K/min`) is attached when the paragraph states
 exactly one.
 """
@@ -25,7 +29,7 @@ from knowledge_base.literature.records import Evidence, ExtractedRecord, Rejecti
 from knowledge_base.literature.units import RATE_UNIT, TEMPERATURE_UNIT, rate_to_K_per_min, temperature_unit, to_kelvin
 
 # One character for one character, so that spans found in the matchable text are spans of the original.
-_MATCHABLE = str.maketrans("₀₁₂₃₄₅₆₇₈₉‐‑‒–—−\u00a0", "0123456789------ ")
+_MATCHABLE = str.maketrans("₀₁₂₃₄₅₆₇₈₉‐‑‒–—−\u00a0∼≃≅", "0123456789------ ~≈≈")
 
 # A name starts a word and is not the subtrahend of a difference (`ΔTx`, `Tx - Tg`, `Tx-Tg`).
 _B = r"(?<![-+]\s)(?<![A-Za-z0-9Δ∆+\-])"
@@ -48,18 +52,22 @@ _NUM = r"\d+(?:\.\d+)?"
 _PM = rf"(?:\s*(?:±|\+/-|\+-)\s*{_NUM})?"
 _SEP = r"\s*(?:,\s*and|,|and|/|&)\s*"
 _VALUE = rf"{_NUM}{_PM}(?:\s*{TEMPERATURE_UNIT})?"
-_VALUES = rf"(?P<values>{_VALUE}(?:{_SEP}{_VALUE})+)"
+# `720 K to 760 K`, `675 K - 680 K`: the first end of a range is not a value
+_NOT_RANGE = r"(?!\s*(?:-|to(?![A-Za-z]))\s*\d)"
+_VALUES = rf"(?P<values>{_VALUE}(?:{_SEP}{_VALUE})+){_NOT_RANGE}"
 
 LIST_OF_NAMES = re.compile(rf"(?P<names>{_ANY_NAME_PLAIN}(?:{_SEP}{_ANY_NAME_PLAIN})+){_LINK}{_VALUES}")
 ONE_NAME_MANY_VALUES = re.compile(rf"(?:{_ANY_NAME}){_LINK}{_VALUES}")
-ONE_NAME_ONE_VALUE = re.compile(rf"(?:{_ANY_NAME}){_LINK}(?P<value>{_NUM}){_PM}\s*(?P<unit>{TEMPERATURE_UNIT})")
+ONE_NAME_ONE_VALUE = re.compile(
+    rf"(?:{_ANY_NAME}){_LINK}(?P<value>{_NUM}){_PM}\s*(?P<unit>{TEMPERATURE_UNIT}){_NOT_RANGE}")
 _VALUE_ITEM = re.compile(rf"(?P<value>{_NUM}){_PM}(?:\s*(?P<unit>{TEMPERATURE_UNIT}))?")
 _NAME_ITEM = re.compile(_ANY_NAME)
 _RATES = rf"{_NUM}(?:\s*{RATE_UNIT})?(?:{_SEP}{_NUM}(?:\s*{RATE_UNIT})?)*\s*{RATE_UNIT}"
 HEATING_RATE = re.compile(
     rf"heating\s+rates?\s*(?:\(\s*[βΦφ]\s*\)\s*)?(?:of|=|:|was|were|is|are|was\s+set\s+to|,)?\s*(?P<rates>{_RATES})"
     rf"|(?P<rates2>{_RATES})\s+heating"
-    rf"|(?:heated|scanned|DSC|differential\s+scanning\s+calorimetry)\b[^.;]{{0,60}}?\bat\s+(?:a\s+rate\s+of\s+)?"
+    rf"|(?:heated|scanned|measured|determined|obtained|recorded|DSC|differential\s+scanning\s+calorimetry)\b"
+    rf"(?:(?!{_NUM}\s*{RATE_UNIT})[^.;]){{0,60}}?\bat\s+(?:a\s+rate\s+of\s+)?"  # skips no other rate
     rf"(?P<rates3>{_RATES})",
     re.IGNORECASE,
 )
@@ -166,7 +174,7 @@ def _assignments(text: str, sentence_of: Callable[[int], int]) -> tuple[list[_As
     return sorted(out, key=lambda a: a.start), ambiguous
 
 
-def _heating_rates(paragraph: str) -> list[tuple[float, int]]:
+def heating_rates(paragraph: str) -> list[tuple[float, int]]:
     """(K/min, position) of every heating rate stated; `10, 20 and 40 K/min` are three."""
     rates = []
     for match in HEATING_RATE.finditer(paragraph):
@@ -198,11 +206,14 @@ def read_paragraph(original: str, evidence_for: Callable[[int, str], Evidence]) 
         found.sentences.add(sentence)
         return found
 
+    value_positions = [a.start for a in assignments]
     for assignment in assignments:
         same = [m for m in mentions if m[2] == assignment.sentence]
         before = [m for m in same if m[0] < assignment.start]
+        unclear = None
         if before:
             mention = before[-1]
+            unclear = _inserted_clause(text, before, value_positions, assignment.start)
         elif same:
             mention = same[0]
         else:
@@ -210,8 +221,14 @@ def read_paragraph(original: str, evidence_for: Callable[[int, str], Evidence]) 
             if not earlier:
                 continue  # a temperature of no named alloy
             mention = earlier[-1]
+            named = sorted({m[1] for m in earlier if m[2] == mention[2]})
+            if len(named) > 1:
+                unclear = (f"the sentence before its values names {len(named)} alloys ({', '.join(named)}); "
+                           "which one they belong to is not stated")
         target = subject(mention[1], mention[2])
         target.sentences.add(assignment.sentence)
+        if unclear and unclear not in target.problems:
+            target.problems.append(unclear)
         target.values.setdefault(assignment.name, []).append(
             (to_kelvin(assignment.value, assignment.unit), assignment.unit, f"{assignment.value:g}"))
     _spread_respectively(assignments, mentions, subjects, subject)
@@ -220,7 +237,7 @@ def read_paragraph(original: str, evidence_for: Callable[[int, str], Evidence]) 
         if same:
             subject(same[0][1], same[0][2]).problems.append(reason)
 
-    rates = _heating_rates(text)
+    rates = heating_rates(text)
     rate = rates[0] if len({r for r, _ in rates}) == 1 else None
     out: list[ExtractedRecord | Rejection] = []
     for number, target in enumerate(sorted(subjects.values(), key=lambda s: s.order), start=1):
@@ -229,6 +246,25 @@ def read_paragraph(original: str, evidence_for: Callable[[int, str], Evidence]) 
         evidence = evidence_for(number, " ".join(original[start:end].split()))
         out.append(_record(target, evidence, rate[0] if rate else None))
     return out
+
+
+def _inserted_clause(text: str, before: list[tuple[int, str, int]], value_positions: list[int], at: int) -> str | None:
+    """`A, unlike B, has Tg = ...`, `A (made from B) has Tg = ...`: the alloy nearest before the values
+    sits in a clause inserted after another alloy, so whose values they are is not clear (None when it is)."""
+    if len(before) < 2 or before[-2][1] == before[-1][1]:
+        return None
+    (_, earlier, _), (start, nearest, _) = before[-2], before[-1]
+    earlier_end = before[-2][0] + len(earlier)
+    if any(earlier_end <= p < start for p in value_positions):
+        return None  # the earlier alloy has values of its own: `A (Tg = 650 K) and B (Tg = ...)`
+    end = start + len(nearest)
+    lead, tail = text[earlier_end:start], text[end:min([p for p in value_positions if end <= p] + [at])]
+    in_parentheses = lead.rfind("(") > lead.rfind(")") and ")" in tail
+    in_commas = re.search(r",\s*(?!(?:and|or)(?![A-Za-z]))[A-Za-z]", lead) is not None and "," in tail
+    if not (in_parentheses or in_commas):
+        return None
+    return (f"its values follow {nearest} inside a clause about {earlier}; "
+            "which of the two they belong to is not clear")
 
 
 def _spread_respectively(assignments, mentions, subjects, subject) -> None:

@@ -6,7 +6,8 @@ composition column and the Tg, Tx, Tl columns (symbols such as `Tg`, `T_g`, `T g
 words such as `glass transition`), each with its unit (`(K)`, `/K`, `[°C]`, `℃`...) or
 a unit row right below it. Temperatures in °C are converted to kelvin. A column
 without a stated unit is not guessed: its rows are rejected with that reason. Other
-columns (ΔTx, Trg, Dc...) are ignored; a `heating rate` column is read when present.
+columns (ΔTx, Trg, Dc...) are ignored; a `heating rate` column is read when present, else
+the heating rate its caption states (`Table 2. DSC data (heating rate 20 K/min).`), if one.
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ _NAMES = {
 _RATE = re.compile(r"^(?:heating\s+rate|[βΦφ])(?![A-Za-z])", re.IGNORECASE)
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)(?:\s*(?:±|\+/-)\s*\d+(?:\.\d+)?)?\s*\*?\s*$")
 _MISSING = {"", "-", "–", "—", "n/a", "na", "nd", "n.d.", "/", "?"}
+_CAPTION = re.compile(r"^\W*(?:Table|Tab\.)\s*[A-Z]?\d+", re.IGNORECASE)
+CAPTION_LINES = 5  # a caption is looked for this many lines above its table at most
 _TEXT_UNIT = re.compile(r"^[(\[]?\s*(?:K|°\s?C|℃|oC|º\s?C|K/min|K/s)\s*[)\]]?$")
 
 
@@ -68,10 +71,13 @@ def find_header(grid: Sequence[Sequence[str]]) -> Header | None:
 
 
 def _with_unit_row(header: Header, grid: Sequence[Sequence[str]]) -> Header:
-    """Units printed in a row of their own under the header (`| | (K) | (K) | (K) |`)."""
+    """Units printed in a row of their own under the header (`| | (K) | (K) | (K) |`); a header cell
+    spanning both rows (HTML `rowspan`) is repeated in it and is no unit."""
     if header.row + 1 >= len(grid):
         return header
-    below = [(c or "").strip() for c in grid[header.row + 1]]
+    above = [(c or "").strip() for c in grid[header.row]]
+    below = ["" if column < len(above) and (c or "").strip() == above[column] else (c or "").strip()
+             for column, c in enumerate(grid[header.row + 1])]
     if not any(below) or not all(_TEXT_UNIT.match(c) for c in below if c):
         return header
     temperatures = {
@@ -87,9 +93,11 @@ def _number(cell: str) -> float | None:
 
 
 def read_grid(grid: Sequence[Sequence[str]], evidence_for: Callable[[int, str], Evidence],
-              printed: Sequence[str] | None = None) -> list[ExtractedRecord | Rejection]:
+              printed: Sequence[str] | None = None,
+              heating_rate: float | None = None) -> list[ExtractedRecord | Rejection]:
     """Records of a table grid. `evidence_for(data_row_number, quote)` gives each row's `Evidence`;
-    `printed[i]` is grid row i as printed (default: its cells joined by ` | `)."""
+    `printed[i]` is grid row i as printed (default: its cells joined by ` | `); `heating_rate`
+    (K/min, from the caption) holds for every row of a table without a heating-rate column."""
     header = find_header(grid)
     if header is None:
         return []
@@ -119,7 +127,7 @@ def read_grid(grid: Sequence[Sequence[str]], evidence_for: Callable[[int, str], 
         if problems:
             out.append(rejection(evidence, "rules", "; ".join(problems)))
             continue
-        rate = None
+        rate = None if header.rate else heating_rate
         if header.rate and header.rate[0] < len(cells):
             value = _number(cells[header.rate[0]])
             rate = rate_to_K_per_min(value, header.rate[1]) if value else None
@@ -127,6 +135,38 @@ def read_grid(grid: Sequence[Sequence[str]], evidence_for: Callable[[int, str], 
         out.append(make_record(evidence, "rules", formula, kelvin["Tg"], kelvin["Tx"], kelvin["Tl"],
                                stated_unit="°C" if "°C" in units else "K", heating_rate_K_per_min=rate))
     return out
+
+
+def table_caption(page_text: str, grid: Sequence[Sequence[str]]) -> str:
+    """The caption of a table in its page's text: the lines from `Table N` down to the table's header
+    line, within `CAPTION_LINES` above it (blank lines right above skipped); empty when there is none."""
+    header = find_header(grid)
+    if header is None:
+        return ""
+    lines = [" ".join(line.split()) for line in page_text.split("\n")]
+    rows = [[" ".join((c or "").split()) for c in row] for row in grid[:header.row + 1]]
+    at = next((i for i, line in enumerate(lines) for row in rows if _cells_in(line, row)), None)
+    if at is None:
+        return ""
+    end = at
+    while end > 0 and not lines[end - 1]:
+        end -= 1
+    start = end
+    while start > 0 and lines[start - 1] and end - start < CAPTION_LINES:
+        start -= 1
+    first = max((i for i in range(start, end) if _CAPTION.match(lines[i])), default=None)
+    return " ".join(lines[first:end]) if first is not None else ""
+
+
+def _cells_in(line: str, cells: Sequence[str]) -> bool:
+    """True when the non-empty cells occur in the line, in order."""
+    position = 0
+    for cell in (c for c in cells if c):
+        position = line.find(cell, position)
+        if position < 0:
+            return False
+        position += len(cell)
+    return any(cells)
 
 
 # --- grids from text ----------------------------------------------------------------------

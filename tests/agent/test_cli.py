@@ -48,7 +48,7 @@ def test_bad_input_is_one_line_and_exit_2(run_cli, args, message):
 
 
 def test_chat_holds_the_follow_up_through_a_pipe(run_cli, monkeypatch):
-    script = [GOAL + ", top 3", FOLLOW_UP, "/goal", "/candidates", "/log 1 2", "/bogus", "hello", "/quit",
+    script = [GOAL + ", top 3", FOLLOW_UP, "/goal", "/candidates", "/log 1 2", "/bogus", "hello", "/help", "/quit",
               "never read"]
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(script) + "\n"))
     code, out, err = run_cli("chat")
@@ -58,6 +58,7 @@ def test_chat_holds_the_follow_up_through_a_pipe(run_cli, monkeypatch):
     assert out.count(goal_line) >= 3  # the follow-up's table, /goal and /candidates
     assert "2 experiment suggestions logged" in out
     assert "unknown command /bogus" in out and "Words I did not understand: hello" in out
+    assert "/candidates        the last table of candidates" in out  # /help
     assert "never read" not in out
     thread = re.search(r"resume with `alloygan chat --thread (\w+)`", out).group(1)
 
@@ -138,6 +139,36 @@ def test_a_bad_goals_file_is_one_line_exit_2_and_writes_nothing(run_cli, tmp_pat
     code, out, err = run_cli("batch", str(goals), "--out", str(out_dir))
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert not out_dir.exists()
+
+
+def test_an_unexpected_error_in_one_goal_does_not_stop_the_batch(run_cli, tmp_path, monkeypatch):
+    import tools.design
+
+    real = tools.design.design_alloys
+
+    def flaky(goal, **kwargs):
+        if goal.base_element == "Cu":
+            raise RuntimeError("simulated bug")
+        return real(goal, **kwargs)
+
+    monkeypatch.setattr(tools.design, "design_alloys", flaky)
+    goals = tmp_path / "goals.yaml"
+    goals.write_text("- Cu-based glass, 2 candidates\n- Zr-based glass with Trg>0.6, 2 candidates\n")
+    code, out, _ = run_cli("batch", str(goals), "--out", str(tmp_path / "out"), "--json")
+    assert code == 1
+    assert [(r["status"], r["error"]) for r in json.loads(out)] == [
+        ("failed", "unexpected error (RuntimeError: simulated bug)"), ("ok", "")]
+    assert "raise RuntimeError" in json.loads((tmp_path / "out" / "goal-01.json").read_text())["traceback"]
+
+
+def test_a_missing_goals_file_or_an_unusable_out_is_one_line_exit_2(run_cli, tmp_path):
+    code, _, err = run_cli("batch", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "out"))
+    assert code == 2 and err.strip() == f"error: {tmp_path / 'nope.yaml'}: no such goals file"
+    goals = tmp_path / "goals.yaml"
+    goals.write_text("- Zr-based glass\n")
+    code, _, err = run_cli("batch", str(goals), "--out", str(goals))
+    assert code == 2 and "exists and is not a directory" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
 
 
 def test_batch_reads_json_too(run_cli, tmp_path):

@@ -142,3 +142,37 @@ def test_offline_conversation_is_checkpointed_and_resumed(tmp_path):
         assert second.goal["excluded_elements"] == ["Ag", "Be"] and second.goal["max_cost_usd_per_kg"] == 25
         with pytest.raises(ToolInputError, match="no conversation"):
             resumed.require_thread("nope")
+
+
+def test_an_unexpected_tool_failure_or_bad_arguments_are_messages_the_planner_reads(scripted_assistant, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("tools.prediction.predict_properties", boom)
+    seen = []
+
+    def react(messages):
+        seen.append(last_tool_result(messages))
+        return AIMessage("The prediction failed; try again later.")
+
+    assistant, _ = scripted_assistant(
+        AIMessage("", tool_calls=[tool_call("query_alloys", base="Zr", colour="red")]),
+        AIMessage("", tool_calls=[tool_call("predict_properties", "call_2", formulas=[KNOWN])]), react)
+    result = assistant.turn(f"predict {KNOWN}", "t")
+    assert result.answer == "The prediction failed; try again later." and result.tools == ["query_alloys",
+                                                                                           "predict_properties"]
+    invalid, failed = [m for m in assistant.values("t")["messages"] if isinstance(m, ToolMessage)]
+    assert invalid.status == "error" and "invalid arguments (colour: Extra inputs are not permitted)" in invalid.text
+    assert failed.status == "error" and "failed unexpectedly (RuntimeError: disk on fire)" in failed.text
+
+
+def test_logging_through_the_graph_uses_the_conversations_design_and_thread(offline_assistant, fresh_home):
+    from tests.agent.conftest import synthetic_design
+    from tools.experiments import list_suggestions
+
+    design = synthetic_design(3)
+    offline_assistant.graph.update_state({"configurable": {"thread_id": "lab"}},
+                                         {"design": design, "goal": design["goal"]}, as_node="tools")
+    result = offline_assistant.turn("log the top 2", "lab")
+    assert result.tools == ["log_experiment_suggestion"] and "Logged 2 experiment suggestions: #1 Zr50Cu40Al10" in result.answer
+    assert [(s["design_rank"], s["thread"]) for s in list_suggestions()] == [(1, "lab"), (2, "lab")]

@@ -30,6 +30,18 @@ def test_text_markdown_and_html_are_read_with_titles(snippets):
     assert (text.kind, text.title) == ("text", "pd_text_table.txt")
 
 
+def test_html_cells_spanning_rows_and_columns_keep_the_columns_aligned():
+    from knowledge_base.literature.html_reader import read_html
+
+    markup = ("<table><tr><th rowspan=2>Alloy</th><th colspan='3'>Temperatures</th></tr>"
+              "<tr><th>Tg (K)</th><th>Tx (K)</th><th>Tl (K)</th></tr>"
+              "<tr><td rowspan='2'>Cu50Zr50<td>675<td>723<td>1208</tr>"  # cells left open, as browsers allow
+              "<tr><td>680</td><td colspan=2>n/a</td></tr><tr><td>Cu64Zr36</td></tr></table>")
+    (grid,) = read_html(markup)[2]
+    assert grid == [["Alloy", "Temperatures", "Temperatures", "Temperatures"], ["Alloy", "Tg (K)", "Tx (K)", "Tl (K)"],
+                    ["Cu50Zr50", "675", "723", "1208"], ["Cu50Zr50", "680", "n/a", "n/a"], ["Cu64Zr36"]]
+
+
 def test_form_feeds_split_text_into_pages(tmp_path):
     path = tmp_path / "paged.txt"
     path.write_text("page one\fpage two\fpage three", encoding="utf-8")

@@ -61,6 +61,19 @@ def test_a_converted_value_is_not_what_the_document_states():
     assert rejected.reason == "not stated in the quote: Tg 675.15; Tx 723.15; Tl 1208.15"
 
 
+def test_a_unit_the_quote_contradicts_is_rejected():
+    # every number is in the quote, but the quote says °C: read as K, every temperature would be 273 K off
+    model = ScriptedChatModel(replies=[answer({**CELSIUS, "unit": "K"}, record(unit="°C"))])
+    rejected = LLMExtractor(model).extract(text_document(TEXT)).rejected
+    assert [r.reason for r in rejected] == ["the record says K but the quote gives temperatures in °C",
+                                            "the record says °C but the quote gives temperatures in K"]
+    table_row = "Cu46Zr46Al8  437   505   890"  # the unit is in the header, not in the row: nothing to contradict
+    model = ScriptedChatModel(replies=[answer(record(composition="Cu46Zr46Al8", Tg=437, Tx=505, Tl=890, unit="°C",
+                                                     heating_rate=None, heating_rate_unit=None, quote=table_row))])
+    (kept,) = LLMExtractor(model).extract(text_document("Alloy Tg Tx Tl (°C)\n" + table_row)).records
+    assert kept.Tg == 710.15
+
+
 def test_a_quote_not_in_the_text_is_rejected():
     invented = "The Zr65Cu17.5Ni10Al7.5 glass has Tg = 656 K, Tx = 741 K and Tl = 1168 K (heating rate 20 K/min)."
     model = ScriptedChatModel(replies=[answer(record(quote=invented))])

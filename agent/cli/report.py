@@ -1,0 +1,45 @@
+"""`alloygan report --out DIR`: PNG figures (parity plots, data, PCA densities, training curves) and one page."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from agent.cli.output import console, print_json
+
+
+def report(
+    out: Path = typer.Option(..., "--out", help="Directory for the figures and report.md (created when missing)."),
+    families: str = typer.Option("Cu,Fe,Ti,Zr", "--families", help="Base elements, comma-separated."),
+    models: Optional[str] = typer.Option(None, "--models", help="Subset of gan,gan-plus,cgan,ours (default: all)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the forward model's random split and of the generators."),
+    json_out: bool = typer.Option(False, "--json", help="Print the page, the figures and the scores as JSON."),
+) -> None:
+    """Figures of the forward and generative models (AlloyGAN Fig. 3, 5a, 5d) and a Markdown page linking them."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tools.report import write_report
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=console, transient=True, disable=json_out or not console.is_terminal)
+    tasks: dict[str, int] = {}
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        if not tasks:  # started on the first step, so a bad argument prints its error line alone
+            progress.start()
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=total)
+        progress.update(tasks[stage], completed=done, total=total)
+
+    try:
+        result = write_report(out, families, models, seed, on_progress)
+    finally:
+        progress.stop()
+    if json_out:
+        print_json(result)
+        return
+    # soft_wrap: a path is never folded across lines, so it can be copied from a narrow terminal
+    console.print(f"Report written to {result['page']} ({result['seconds']:.0f} s); figures:", soft_wrap=True)
+    for figure in result["figures"]:
+        console.print(f"  {figure}", soft_wrap=True)

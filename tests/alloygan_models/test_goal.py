@@ -1,0 +1,77 @@
+"""The design goal: the offline grammar on the issue's examples, refinement, and goals that cannot hold."""
+from __future__ import annotations
+
+import pytest
+
+from alloygan_models.design.goal import DesignGoal
+from alloygan_models.design.goal_text import GoalError, parse_goal
+
+
+def ranges(goal: DesignGoal) -> dict[str, tuple[float | None, float | None]]:
+    return {c.property: (c.min, c.max) for c in goal.constraints}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("find Zr-based glass with Trg>0.6 avoiding Ag",
+     dict(base_element="Zr", excluded_elements=["Ag"], ranges={"Trg": (0.6, None)})),
+    ("Cu-based BMG, gamma >= 0.41, no Be or Hf, under $30/kg, at most 4 elements",
+     dict(base_element="Cu", excluded_elements=["Be", "Hf"], ranges={"gamma": (0.41, None)},
+          max_cost_usd_per_kg=30.0, max_elements=4)),
+    ("Fe based metallic glass with ΔTx above 50 K and Tg between 800 and 900 K",
+     dict(base_element="Fe", ranges={"dTx": (50.0, None), "Tg": (800.0, 900.0)})),
+    ("Ti alloy containing Cu and Zr with Trg at least 0.58, 20 candidates",
+     dict(base_element="Ti", required_elements=["Cu", "Zr"], ranges={"Trg": (0.58, None)}, n_candidates=20)),
+    ("cheapest Zr glass with Tx > 700K", dict(base_element="Zr", prefer_low_cost=True, ranges={"Tx": (700.0, None)})),
+    ("Pd based glass, no Cu, P-free, gamma>0.43, seed 7",
+     dict(base_element="Pd", excluded_elements=["P", "Cu"], ranges={"gamma": (0.43, None)}, seed=7)),
+    ("ternary Zr-Cu-based glass with 0.6 <= Trg <= 0.7, top 5",
+     dict(base_element="Zr", required_elements=["Cu"], min_elements=3, max_elements=3, ranges={"Trg": (0.6, 0.7)},
+          n_candidates=5)),
+    ("novel La-based glass without silver", dict(base_element="La", excluded_elements=["Ag"], min_novelty=5.0)),
+])
+def test_the_grammar_reads_the_examples(text, expected):
+    goal = parse_goal(text)
+    assert ranges(goal) == expected.pop("ranges", {})
+    for name, value in expected.items():
+        assert getattr(goal, name) == value, name
+    assert goal.not_understood == []
+
+
+def test_per_element_limits_and_words_not_understood():
+    goal = parse_goal("Zr glass with Al at most 10 at.% and at least 40 at.% Zr, frobnicate the widget")
+    assert {(l.element, l.min, l.max) for l in goal.element_limits} == {("Al", 0.0, 10.0), ("Zr", 40.0, 100.0)}
+    assert goal.not_understood == ["frobnicate", "widget"]
+
+
+def test_a_follow_up_refines_the_previous_goal():
+    first = parse_goal("find Zr-based glass with Trg>0.6 avoiding Ag")
+    second = parse_goal("now also avoid Be and keep cost under $25/kg", previous=first)
+    assert second.base_element == "Zr" and second.excluded_elements == ["Ag", "Be"]
+    assert second.max_cost_usd_per_kg == 25.0 and ranges(second) == {"Trg": (0.6, None)}
+    third = parse_goal("Trg above 0.62, containing Ag", previous=second)
+    assert ranges(third) == {"Trg": (0.62, None)}  # a new range on a property replaces the old one
+    assert third.required_elements == ["Ag"] and third.excluded_elements == ["Be"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("Zr glass with Trg > 0.7 and Trg < 0.6", "contradictory range: Trg"),
+    ("Xx-based glass with Trg > 0.6", "Xx not element symbols"),
+    ("Zr-based glass containing Ag, avoiding Ag", "Ag both required (or the base) and excluded"),
+    ("Zr-based glass with Trg > 1.5", "Trg > 1.5 cannot hold for any metallic glass"),
+    ("Zr-based glass with Tg > 2000 K", "Tg > 2000 cannot hold for any metallic glass"),
+    ("Zr-based ternary glass containing Cu, Al and Ni", "4 elements are required but at most 3 are allowed"),
+    ("   ", "empty goal"),
+])
+def test_goals_that_cannot_hold_are_errors_that_say_why(text, message):
+    with pytest.raises(GoalError) as error:
+        parse_goal(text)
+    assert message in str(error.value)
+
+
+def test_the_json_form_has_the_documented_keys():
+    data = parse_goal("Cu-based BMG, gamma >= 0.41, no Be or Hf, under $30/kg, at most 4 elements").as_json()
+    assert {"base_element", "required_elements", "excluded_elements", "constraints", "max_elements",
+            "max_cost_usd_per_kg", "n_candidates", "min_novelty", "seed", "not_understood"} <= set(data)
+    assert data["constraints"] == [{"property": "gamma", "min": 0.41, "max": None}]
+    assert DesignGoal(**{k: v for k, v in data.items() if k != "constraints"},
+                      constraints=data["constraints"]).as_json() == data

@@ -1,0 +1,166 @@
+"""`write_report`: the figures of the forward and generative models and one Markdown page linking them.
+
+Everything is written to a temporary directory beside `out_dir` and moved into place when
+all figures exist, the page last: a failure leaves no half-written report behind.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tools.errors import ToolInputError
+from tools.generative import BENCH_FAMILIES, check_families, name_list
+
+REPORT_MODELS = ("gan", "gan-plus", "cgan", "ours")
+PAGE = "report.md"
+
+ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def _checked_out_dir(out_dir: Path | str) -> Path:
+    out = Path(out_dir).expanduser().resolve()
+    if out.exists() and not out.is_dir():
+        raise ToolInputError(f"--out {out_dir}: is a file; give a directory (it is created when missing)")
+    return out
+
+
+def _checkedname_list(families, models, seed: int) -> tuple[list[str], list[str]]:
+    from alloygan_models.generative import GENERATIVE_MODELS
+
+    family_names = list(dict.fromkeys(name_list(families, BENCH_FAMILIES, "--families")))
+    model_names = list(dict.fromkeys(name_list(models, REPORT_MODELS, "--models")))
+    unknown = [m for m in model_names if m not in GENERATIVE_MODELS]
+    if unknown:
+        raise ToolInputError(f"--models {','.join(unknown)}: unknown; use some of {','.join(REPORT_MODELS)}")
+    if seed < 0:
+        raise ToolInputError(f"--seed {seed}: must be 0 or more")
+    return family_names, model_names
+
+
+def _staging_dir(out: Path) -> Path:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    except OSError as error:
+        raise ToolInputError(f"--out {out}: cannot write there ({error.strerror or error})") from None
+
+
+def _generator_summary(family: str, models: list[str]) -> str:
+    from alloygan_models.figures_generative import LABELS
+    from alloygan_models.generative.registry import saved_metadata
+
+    parts = []
+    for model in models:
+        metadata = saved_metadata(model, family) or {}
+        final = {key: metadata.get("metrics", {}).get(key, float("nan")) for key in ("kl", "js", "w1_pca")}
+        epochs = metadata.get("config", {}).get("epochs")
+        parts.append(f"{LABELS.get(model, model)} {epochs} epochs (last recorded KL {final['kl']:.3f}, "
+                     f"JS {final['js']:.3f}, W1 PCA-2D {final['w1_pca']:.3f})")
+    return "; ".join(parts)
+
+
+def _page(forward: dict, family_counts: dict[str, int], models: list[str], seed: int, seconds: float) -> str:
+    from alloygan_models.figures_generative import LABELS
+
+    n = forward["n_alloys"]
+    a, b = forward["scores"]["random_80_20"], forward["scores"]["grouped_by_system"]
+
+    def r2(s: dict) -> str:
+        trg, gamma = s["Trg"], s["gamma"]
+        return f"R² Trg {trg['r2']:.3f} (MAE {trg['mae']:.4f}), R² γ {gamma['r2']:.3f} (MAE {gamma['mae']:.4f})"
+
+    lines = [
+        "# alloygan report",
+        "",
+        f"Written {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `alloygan report` in {seconds:.0f} s. "
+        f"Data: the {n} alloys of the knowledge base, deduplicated by canonical composition (an alloy's "
+        f"temperatures are the medians of its reports). Seed {seed} for the forward model's random split and for "
+        f"the generators' training and sampling. Families: {', '.join(family_counts)}; generative models: "
+        f"{', '.join(LABELS.get(m, m) for m in models)}.",
+        "",
+        "## Forward model: parity plots (AlloyGAN Fig. 5d)",
+        "",
+        "![Forward model parity plots](forward_parity.png)",
+        "",
+        f"Predicted (mean ± 1σ) vs measured Trg and γ for alloys the forward model did not train on. Left: "
+        f"protocol (a), one random 80/20 split (seed {seed}) of the {n} deduplicated alloys, {a['n_test']} held out: "
+        f"{r2(a)}. Right: protocol (b), 5 folds grouped by alloy system (no set of elements in both training and "
+        f"test), each of the {b['n_test']} alloys held out once: {r2(b)}; this is the number for a new system.",
+        "",
+        "## The data: Trg and γ per family",
+        "",
+        "![Distributions of Trg and γ per family](data_distributions.png)",
+        "",
+        f"Measured Trg and γ of the deduplicated alloys of each family ("
+        + ", ".join(f"{f}: {c}" for f, c in family_counts.items())
+        + f") and of all {n} alloys; the dashed line is the good-GFA threshold Trg ≥ 0.6.",
+    ]
+    for family, count in family_counts.items():
+        lines += [
+            "",
+            f"## Generative models, {family} family",
+            "",
+            f"![{family}: real vs generated alloys, PCA](generative_pca_{family}.png)",
+            "",
+            f"AlloyGAN Fig. 3: the {count} real {family}-based alloys (navy points and contours) and alloys generated "
+            f"by each model (orange density; 5 per real alloy, at its Tg, Tx, Tl, sampling seed {seed}) on the first "
+            f"two principal components of the real atomic fractions. Each panel's title gives the 2-D Wasserstein "
+            f"distance W1 between real and generated alloys (lower is closer).",
+            "",
+            f"![{family}: training curves](generative_training_{family}.png)",
+            "",
+            f"AlloyGAN Fig. 5a: KL and JS divergences and Wasserstein distances between alloys generated from fixed "
+            f"noise and the {count} training alloys (every {family} alloy; seed {seed}), recorded during training. "
+            f"{_generator_summary(family, models)}.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(
+    out_dir: Path | str,
+    families: str | Sequence[str] = BENCH_FAMILIES,
+    models: str | Sequence[str] | None = REPORT_MODELS,
+    seed: int = 0,
+    on_progress: ProgressCallback | None = None,
+) -> dict:
+    """Forward parity plots, data distributions, generative PCA densities and training curves, and `report.md`."""
+    from alloygan_models.dataset import load_alloy_table
+    from alloygan_models.figures_forward import write_forward_figures
+    from alloygan_models.figures_generative import LABELS, write_generative_figures
+
+    started = time.perf_counter()
+    out = _checked_out_dir(out_dir)
+    family_names, model_names = _checkedname_list(families, models, seed)
+    table = load_alloy_table()
+    check_families(family_names, table)
+    step = on_progress or (lambda stage, done, total: None)
+
+    staging = _staging_dir(out)
+    try:
+        forward = write_forward_figures(staging, family_names, seed, table, step)
+        figures = [Path(p) for p in forward["figures"]]
+        for index, family in enumerate(family_names):
+            step("generative figures", index, len(family_names))
+            figures += write_generative_figures(
+                staging, [family], model_names, train_if_missing=True, seed=seed,
+                on_progress=lambda f, model, epoch, n, metrics: step(f"{f} {LABELS.get(model, model)}: training", epoch, n))
+        step("generative figures", len(family_names), len(family_names))
+        counts = table.frame["base_element"].value_counts()
+        page = _page(forward, {f: int(counts[f]) for f in family_names}, model_names, seed,
+                     time.perf_counter() - started)
+        (staging / PAGE).write_text(page, encoding="utf-8")
+        out.mkdir(parents=True, exist_ok=True)
+        placed = []
+        for figure in figures:
+            placed.append(out / figure.name)
+            figure.replace(placed[-1])
+        (staging / PAGE).replace(out / PAGE)  # last: a page only ever links figures that exist
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return {"page": str(out / PAGE), "figures": [str(p) for p in placed], "seconds": round(time.perf_counter() - started, 1),
+            "n_alloys": forward["n_alloys"], "families": family_names, "models": model_names, "seed": seed,
+            "forward_scores": forward["scores"]}
