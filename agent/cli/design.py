@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from agent.cli.output import console, err_console, fail, fmt, print_json
+from agent.cli.output import console, err_console, fail, fits, fmt, print_json
 
 
 def parse_goal(
@@ -88,9 +88,7 @@ def print_design(result: dict) -> None:
     console.print(f"[bold]{stats['returned']} candidates[/] ({stats['passing']:,} of {stats['unique_valid']:,} unique "
                   f"generated compositions meet the goal by the forward model)", soft_wrap=True)
     table = _candidate_table(result["candidates"])
-    from rich.measure import Measurement
-
-    if Measurement.get(console, console.options.update_width(10_000), table).maximum <= console.width:
+    if fits(table):
         console.print(table)
     else:
         _print_candidate_blocks(result["candidates"])

@@ -77,12 +77,14 @@ def query(
     if json_out:
         print_json(records)
         return
-    table = Table(title=f"{len(records)} known alloys", title_justify="left")
-    for column in ("composition (at.%)", "Tg K", "Tx K", "Tl K", "Trg", "γ", "ΔTx K", "reports", "source"):
-        table.add_column(column, justify="left" if column in ("composition (at.%)", "source") else "right")
+    table = Table(title=f"{len(records)} known alloys (n: reports; ⚠: reports differ by more than 10 K; "
+                        f"`--json` for every source)", title_justify="left")
+    for column in ("composition (at.%)", "Tg/Tx/Tl K", "Trg", "γ", "ΔTx K", "n", "source"):
+        table.add_column(column, justify="left" if column in ("composition (at.%)", "source") else "right",
+                         overflow="fold", min_width=18 if column.startswith("composition") else None)
     for r in records:
         first = r["sources"][0]
-        table.add_row(r["formula"], fmt(r["Tg"], 0), fmt(r["Tx"], 0), fmt(r["Tl"], 0), fmt(r["Trg"]),
+        table.add_row(r["formula"], f"{fmt(r['Tg'], 0)}/{fmt(r['Tx'], 0)}/{fmt(r['Tl'], 0)}", fmt(r["Trg"]),
                       fmt(r["gamma"]), fmt(r["dTx"], 0), str(r["n_reports"]) + (" ⚠" if r["conflicting"] else ""),
                       f"p{first['page']}" if first["page"] else first["kind"])
     console.print(table)

@@ -7,8 +7,9 @@ from typing import List, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from agent.cli.output import console, err_console, fmt, print_json
+from agent.cli.output import console, err_console, fits, fmt, print_json
 
 
 def _pm(value: dict, digits: int) -> str:
@@ -49,11 +50,12 @@ def predict(
 
 
 def _print_predictions(records: list[dict]) -> None:
-    table = Table(title="Predicted by the forward model (mean±1σ); distance to the nearest known alloy in at.%",
-                  title_justify="left")
+    console.print("Predicted by the forward model (mean±1σ); distance to the nearest known alloy in at.%",
+                  soft_wrap=True)
+    table = Table()
     for column in ("composition (at.%)", "Tg K", "Tx K", "Tl K", "Trg", "γ", "ΔTx K", "P(good)", "nearest known"):
         left = column.startswith(("composition", "nearest"))
-        table.add_column(column, justify="left" if left else "right", no_wrap=column.startswith("composition"))
+        table.add_column(column, justify="left" if left else "right", no_wrap=True)
     for r in records:
         if "error" in r:
             table.add_row(r["input"], *[""] * 7, f"[red]{r['error']}[/]")
@@ -63,9 +65,30 @@ def _print_predictions(records: list[dict]) -> None:
         table.add_row(r["formula"], _pm(r["Tg"], 0), _pm(r["Tx"], 0), _pm(r["Tl"], 0), _pm(r["Trg"], 3),
                       _pm(r["gamma"], 3), _pm(r["dTx"], 0), fmt(r["p_good_gfa"], 2),
                       f"{near['formula']} {near['distance_at_pct']:g}{known}")
-    console.print(table)
+    if fits(table):
+        console.print(table)
+    else:
+        _print_prediction_blocks(records)
     if any("error" not in r and r["nearest_known"][0]["distance_at_pct"] == 0 for r in records):
         console.print("(known): the alloy is in the knowledge base; the model returns its measured values.", style="dim")
+
+
+def _print_prediction_blocks(records: list[dict]) -> None:
+    """Two or three short lines per input: what fits a narrow terminal or a log file (80 columns)."""
+    for r in records:
+        if "error" in r:
+            console.print(Text(f"{r['input']}: ", style="bold") + Text(r["error"], style="red"), soft_wrap=True)
+            continue
+        near = r["nearest_known"][0]
+        known = "  (known)" if near["distance_at_pct"] == 0 else ""
+        console.print(Text(r["formula"], style="bold cyan") + Text(f"   P(good GFA) {fmt(r['p_good_gfa'], 2)}{known}"),
+                      soft_wrap=True)
+        console.print(f"    Tg {_pm(r['Tg'], 0)}  Tx {_pm(r['Tx'], 0)}  Tl {_pm(r['Tl'], 0)} K   "
+                      f"Trg {_pm(r['Trg'], 3)}  γ {_pm(r['gamma'], 3)}  ΔTx {_pm(r['dTx'], 0)} K",
+                      soft_wrap=True, markup=False)
+        if not known:
+            console.print(f"    nearest known {near['formula']} ({near['distance_at_pct']:g} at.% away)",
+                          style="dim", soft_wrap=True, markup=False)
 
 
 def bench_forward(
@@ -92,17 +115,23 @@ def bench_forward(
             s = result[key].get(quantity)
             cells.append(f"R² {s['r2']:.3f}  RMSE {s['rmse']:.4g}  MAE {s['mae']:.4g}" if s else "–")
         table.add_row(quantity, *cells)
-    gfa = [result[k]["GFA"] for k in ("random_80_20", "grouped_by_system", "random_80_20_not_deduplicated", "paper")]
-    table.add_row("GFA (Trg ≥ 0.6)", *[f"P {g['precision']:.3f}  R {g['recall']:.3f}  F1 {g['f1']:.3f}" for g in gfa])
+    gfa = [result[k]["GFA"] for k in ("random_80_20", "grouped_by_system", "random_80_20_not_deduplicated")]
+    paper = result["paper"]["GFA"]
+    table.add_row("GFA good class (Trg ≥ 0.6)", *[f"P {g['precision']:.3f}  R {g['recall']:.3f}  F1 {g['f1']:.3f}" for g in gfa],
+                  f"P {paper['precision']:.2f}  R {paper['recall']:.2f}  F1 {paper['f1']:.2f}")
+    table.add_row("GFA F1 weighted / macro", *[f"F1 {g['f1_weighted']:.3f} / {g['f1_macro']:.3f}  acc {g['accuracy']:.3f}"
+                                               for g in gfa], f"average {paper['average']}")
     cover = [result[k]["Trg_interval_coverage"] for k in ("random_80_20", "grouped_by_system")]
     table.add_row("Trg ±1σ/±2σ coverage", *[f"{c['1sigma']:.2f} / {c['2sigma']:.2f}" for c in cover], "", "")
     console.print(table)
     seeds = result["random_80_20_over_seeds"]
     console.print(f"(a) over seeds {seeds['seeds']}: R² Trg {seeds['Trg']['r2_mean']:.3f} ± {seeds['Trg']['r2_sd']:.3f}, "
                   f"γ {seeds['gamma']['r2_mean']:.3f} ± {seeds['gamma']['r2_sd']:.3f}; "
-                  f"GFA F1 {seeds['GFA']['f1_mean']:.3f} ± {seeds['GFA']['f1_sd']:.3f}")
+                  f"GFA F1 good class {seeds['GFA']['f1_mean']:.3f} ± {seeds['GFA']['f1_sd']:.3f}, "
+                  f"weighted {seeds['GFA']['f1_weighted_mean']:.3f} ± {seeds['GFA']['f1_weighted_sd']:.3f}, "
+                  f"macro {seeds['GFA']['f1_macro_mean']:.3f}, accuracy {seeds['GFA']['accuracy_mean']:.3f}")
     for name, text in result["protocol"].items():
-        if name in ("random_80_20", "grouped_by_system", "random_80_20_not_deduplicated"):
+        if name in ("random_80_20", "grouped_by_system", "random_80_20_not_deduplicated", "GFA"):
             console.print(f"  {name}: {text}", style="dim")
 
 

@@ -28,6 +28,13 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise SystemExit(code)
 
 
+def fits(table) -> bool:
+    """Whether a rich table shows whole on this console (else the caller prints a narrow layout)."""
+    from rich.measure import Measurement
+
+    return Measurement.get(console, console.options.update_width(10_000), table).maximum <= console.width
+
+
 def fmt(value: float | None, digits: int = 3) -> str:
     if value is None:
         return "–"

@@ -86,3 +86,69 @@ def test_saved_model_is_reused_and_retrained_when_data_change(fresh_home):
         load_forward_model(table=smaller, train_if_missing=False)
     load_forward_model(table=smaller)
     assert saved_metadata()["n_alloys"] == len(table) - 1
+
+
+def test_gfa_scores_by_hand():
+    from alloygan_models.forward.evaluation import gfa_scores
+
+    truth = np.array([1, 1, 1, 0, 0, 0, 0, 0, 0, 0], dtype=bool)
+    predicted = np.array([1, 1, 0, 1, 0, 0, 0, 0, 0, 0], dtype=bool)
+    s = gfa_scores(truth, predicted)
+    # good class: 2 right of 3 predicted, 2 found of 3 -> P = R = F1 = 2/3; poor class: F1 = 6/7
+    assert s["precision"] == s["recall"] == s["f1"] == round(2 / 3, 4)
+    assert s["f1_weighted"] == round((3 * 2 / 3 + 7 * 6 / 7) / 10, 4) == 0.8  # support-weighted over the classes
+    assert s["f1_macro"] == round((2 / 3 + 6 / 7) / 2, 4)
+    assert s["accuracy"] == 0.8 and s["n_good"] == 3 and s["n"] == 10
+    nothing_good = gfa_scores(np.zeros(4, bool), np.zeros(4, bool))  # no good alloy: the good-class F1 is 0, not an error
+    assert nothing_good["f1"] == 0.0 and nothing_good["accuracy"] == 1.0
+
+
+def test_splits_of_the_two_protocols():
+    from alloygan_models.forward.evaluation import random_80_20_indices, system_folds
+
+    table = load_alloy_table().select(base="Cu")
+    train, test = random_80_20_indices(len(table), seed=3)
+    assert len(test) == round(0.2 * len(table)) and not set(train) & set(test)
+    assert sorted([*train, *test]) == list(range(len(table)))
+    np.testing.assert_array_equal(test, random_80_20_indices(len(table), seed=3)[1])  # seeded
+    assert not np.array_equal(test, random_80_20_indices(len(table), seed=4)[1])
+    systems = table.frame["system"].to_numpy()
+    folds = system_folds(table)
+    assert len(folds) == 5 and sorted(np.concatenate([t for _, t in folds]).tolist()) == list(range(len(table)))
+    assert all(not set(systems[tr]) & set(systems[te]) for tr, te in folds)
+
+
+@pytest.fixture(scope="module")
+def small_benchmark():
+    from alloygan_models.forward.evaluation import benchmark_forward
+
+    return benchmark_forward(load_alloy_table().select(base="Cu"), seed=0, repeats=2)
+
+
+def test_benchmark_reports_every_gfa_average(small_benchmark):
+    for protocol in ("random_80_20", "grouped_by_system", "random_80_20_not_deduplicated"):
+        gfa = small_benchmark[protocol]["GFA"]
+        assert all(0 <= gfa[k] <= 1 for k in ("precision", "recall", "f1", "f1_weighted", "f1_macro", "accuracy"))
+        # the averages are consistent: the poor class's F1 from the macro average gives the weighted one
+        f1_poor = 2 * gfa["f1_macro"] - gfa["f1"]
+        weighted = (gfa["n_good"] * gfa["f1"] + (gfa["n"] - gfa["n_good"]) * f1_poor) / gfa["n"]
+        assert abs(weighted - gfa["f1_weighted"]) < 1e-3
+    over_seeds = small_benchmark["random_80_20_over_seeds"]
+    assert over_seeds["seeds"] == [0, 1]
+    assert {"f1_weighted_mean", "f1_weighted_sd", "f1_macro_mean", "accuracy_mean"} <= set(over_seeds["GFA"])
+    assert "weighted" in small_benchmark["protocol"]["GFA"] and small_benchmark["paper"]["GFA"]["average"] == "not stated"
+    assert small_benchmark["random_80_20"]["Trg"]["r2"] > 0.3  # a working model even on 150 Cu alloys
+
+
+def test_bench_forward_prints_both_averages(run_cli, monkeypatch, small_benchmark):
+    import tools.prediction
+    from agent.cli.output import console
+
+    monkeypatch.setattr(tools.prediction, "benchmark_forward", lambda seed, on_step=None: small_benchmark)
+    monkeypatch.setattr(console, "width", 400)  # one line per table row: the cells are not wrapped
+    code, out, err = run_cli("bench", "forward")
+    assert code == 0, err
+    gfa = small_benchmark["random_80_20"]["GFA"]
+    assert f"F1 {gfa['f1']:.3f}" in out and f"F1 {gfa['f1_weighted']:.3f} / {gfa['f1_macro']:.3f}" in out
+    assert f"acc {gfa['accuracy']:.3f}" in out and "average not stated" in out
+    assert "f1_weighted: mean of both classes' F1 weighted by their support" in out  # the protocol line says which is which
