@@ -21,7 +21,7 @@ from alloygan_models.descriptors.thermal import TEMPERATURES
 from alloygan_models.design.conditions import sample_conditions
 from alloygan_models.design.goal import DesignGoal
 from alloygan_models.design.postprocess import postprocess
-from alloygan_models.design.ranking import rank, select_diverse
+from alloygan_models.design.ranking import NOVELTY_WEIGHT, novelty_bonus, rank, select_diverse
 from alloygan_models.known import KnownAlloys
 from knowledge_base.composition import Composition
 from knowledge_base.prices import cost_usd_per_kg
@@ -114,26 +114,27 @@ def design(
     cost = cost_usd_per_kg(generator.vocabulary.elements, fractions)
     affordable = np.ones(len(fractions), dtype=bool) if goal.max_cost_usd_per_kg is None else (
         np.nan_to_num(cost, nan=np.inf) <= goal.max_cost_usd_per_kg)
-    # Novelty (a nearest-neighbour search) only where it can matter: the candidates that meet
-    # the goal and the best of the rest, from which near misses would be drawn.
+    meets = meets_mean & affordable
     known = KnownAlloys(table)
-    pool = meets_mean & affordable
-    rest = np.flatnonzero(~pool)
-    pool[rest[np.argsort(-p_all[rest], kind="stable")[: 20 * goal.n_candidates]]] = True
-    novelty = np.full(len(fractions), -np.inf)
-    novelty[pool] = known.nearest(generator.vocabulary.elements, fractions[pool], k=1)[0][:, 0]
-    novel_enough = novelty >= goal.min_novelty - 1e-9
-    passing = meets_mean & affordable & novel_enough
+    novelty = _LazyNovelty(known, generator.vocabulary.elements, fractions)
+    # Near misses are drawn from the most likely of the rest.
+    rest = np.flatnonzero(~meets)
+    near_pool = np.zeros(len(fractions), dtype=bool)
+    near_pool[rest[np.argsort(-p_all[rest], kind="stable")[: 20 * goal.n_candidates]]] = True
+    novelty.measure(near_pool)
+    if goal.min_novelty > 0:  # a filter: every candidate that meets the goal needs its novelty
+        novelty.measure(meets)
+    base = rank(p_all, cost, np.zeros(len(fractions)), meets, goal.prefer_low_cost)
+    passing, score, order = _best_passing(fractions, base, meets, novelty, goal)
     seconds_screen = time.perf_counter() - t_generate
-
-    score = rank(p_all, cost, np.maximum(novelty, 0.0), passing, goal.prefer_low_cost)
-    order = select_diverse(fractions, score, passing, goal.n_candidates)
     n_pass = len(order)
     if n_pass < goal.n_candidates:
-        misses = select_diverse(fractions, score, ~passing & pool, goal.n_candidates - n_pass)
+        misses = select_diverse(fractions, score, ~passing & (near_pool | (meets & novelty.measured)),
+                                goal.n_candidates - n_pass)
         order = np.concatenate([order, misses]).astype(int)
         notes.append(f"only {n_pass} of {len(fractions):,} unique candidates meet the goal by the forward model; "
                      f"the next {len(order) - n_pass} are near misses, marked as such")
+    novel_enough = novelty.values >= goal.min_novelty - 1e-9
     status("describing the best candidates")
     best = fractions[order]
     shown = forward.predict(_remap(best, generator.vocabulary.elements, forward.vocabulary_.elements),
@@ -147,7 +148,7 @@ def design(
         if not affordable[row]:
             reasons.append(f"cost {cost[row]:.1f} > {goal.max_cost_usd_per_kg:g} USD/kg")
         if not novel_enough[row]:
-            reasons.append(f"only {novelty[row]:.1f} at.% from a known alloy")
+            reasons.append(f"only {novelty.values[row]:.1f} at.% from a known alloy")
         candidates.append(Candidate(
             composition=compositions[rank_index],
             mean={k: float(v[rank_index]) for k, v in shown.mean.items()},
@@ -158,7 +159,7 @@ def design(
             condition={"Tg": float(conditions.Tg[raw_row]), "Tx": float(conditions.Tx[raw_row]),
                        "Tl": float(conditions.Tl[raw_row])},
             nearest=[(int(i), float(d)) for d, i in zip(distances[rank_index], indices[rank_index])],
-            novelty_at_pct=float(novelty[row]),
+            novelty_at_pct=float(novelty.values[row]),
             score=float(score[row]),
             near_miss=not bool(passing[row]),
             misses=reasons,
@@ -167,7 +168,7 @@ def design(
     stats = {
         "generated": int(n),
         "unique_valid": int(len(fractions)),
-        "passing": int(passing.sum()),
+        "passing": int(meets.sum()) if goal.min_novelty <= 0 else int(passing.sum()),
         "returned": len(candidates),
         "near_misses": sum(c.near_miss for c in candidates),
         "condition_acceptance": round(conditions.acceptance, 4),
@@ -178,6 +179,45 @@ def design(
         "family_alloys": len(family),
     }
     return DesignResult(goal, candidates, table, stats, notes)
+
+
+class _LazyNovelty:
+    """Distance (at.%) to the nearest known alloy, searched only for the rows that are asked about."""
+
+    def __init__(self, known: KnownAlloys, elements: tuple[str, ...], fractions: np.ndarray):
+        self.known, self.elements, self.fractions = known, elements, fractions
+        self.values = np.full(len(fractions), -np.inf)  # -inf: not searched yet
+        self.measured = np.zeros(len(fractions), dtype=bool)
+
+    def measure(self, mask: np.ndarray) -> None:
+        todo = mask & ~self.measured
+        if todo.any():
+            self.values[todo] = self.known.nearest(self.elements, self.fractions[todo], k=1)[0][:, 0]
+            self.measured |= todo
+
+
+def _best_passing(fractions: np.ndarray, base: np.ndarray, meets: np.ndarray, novelty: _LazyNovelty,
+                  goal: DesignGoal) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(passing mask, score, chosen rows): the same choice as scoring every candidate, with fewer searches.
+
+    score = base + novelty bonus, and the bonus is at most NOVELTY_WEIGHT; so once the weakest
+    chosen candidate beats the best base score not yet searched plus that bonus, no unsearched
+    candidate can enter the answer. Searches grow from the best base scores until that holds.
+    """
+    by_base = np.flatnonzero(meets)
+    by_base = by_base[np.argsort(-base[by_base], kind="stable")]
+    searched = min(len(by_base), max(1000, 50 * goal.n_candidates))
+    while True:
+        mask = np.zeros(len(base), dtype=bool)
+        mask[by_base[:searched]] = True
+        novelty.measure(mask)
+        passing = meets & novelty.measured & (novelty.values >= goal.min_novelty - 1e-9)
+        score = base + novelty_bonus(np.maximum(novelty.values, 0.0))
+        chosen = select_diverse(fractions, score, passing, goal.n_candidates)
+        if searched >= len(by_base) or (len(chosen) == goal.n_candidates
+                                        and score[chosen].min() > base[by_base[searched]] + NOVELTY_WEIGHT):
+            return passing, score, chosen
+        searched = min(len(by_base), 4 * searched)
 
 
 def _generator_family(generator, goal: DesignGoal) -> str | None:

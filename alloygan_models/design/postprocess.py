@@ -12,7 +12,7 @@ import numpy as np
 
 from alloygan_models.design.goal import DesignGoal
 from alloygan_models.encoding import ElementVocabulary
-from alloygan_models.metrics import ROUND_AT_PCT, clean_generated
+from alloygan_models.metrics import ROUND_AT_PCT, clean_generated, first_unique_rows
 
 
 def postprocess(raw: np.ndarray, vocabulary: ElementVocabulary, goal: DesignGoal) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +41,5 @@ def postprocess(raw: np.ndarray, vocabulary: ElementVocabulary, goal: DesignGoal
         share = fractions[:, columns[limit.element]] * 100 if limit.element in columns else np.zeros(len(fractions))
         keep &= (share >= limit.min - 1e-9) & (share <= limit.max + 1e-9)
     index = np.flatnonzero(keep)
-    steps = np.rint(fractions[index] * (100.0 / ROUND_AT_PCT)).astype(np.int32)
-    _, first = np.unique(steps, axis=0, return_index=True)
-    first = np.sort(first)
+    first = first_unique_rows(np.rint(fractions[index] * (100.0 / ROUND_AT_PCT)).astype(np.int32))
     return fractions[index[first]], index[first]

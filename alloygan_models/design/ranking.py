@@ -35,7 +35,12 @@ def rank(p_meets: np.ndarray, cost: np.ndarray, novelty: np.ndarray, passing: np
     # Equal costs share their (average) rank, so a tie in cost never decides the order.
     cost_rank = (rankdata(np.nan_to_num(cost, nan=np.inf), method="average") - 1.0) / max(n - 1, 1)
     weight = COST_WEIGHT_CHEAPEST if prefer_low_cost else COST_WEIGHT
-    return p_meets * (1.0 - weight * cost_rank) + NOVELTY_WEIGHT * np.minimum(novelty, NOVELTY_SCALE_AT_PCT) / NOVELTY_SCALE_AT_PCT
+    return p_meets * (1.0 - weight * cost_rank) + novelty_bonus(novelty)
+
+
+def novelty_bonus(novelty: np.ndarray) -> np.ndarray:
+    """λn · min(novelty, 10 at.%) / 10 at.%: at most NOVELTY_WEIGHT."""
+    return NOVELTY_WEIGHT * np.minimum(novelty, NOVELTY_SCALE_AT_PCT) / NOVELTY_SCALE_AT_PCT
 
 
 def select_diverse(fractions: np.ndarray, score: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:

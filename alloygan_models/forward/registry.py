@@ -19,7 +19,7 @@ from alloygan_models.forward.model import ForwardModel
 from knowledge_base.composition import Composition
 from knowledge_base.paths import alloygan_home
 
-FORMAT_VERSION = 3  # bump when the model or its features change: saved models are retrained
+FORMAT_VERSION = 4  # bump when the model or its features change: saved models are retrained
 DEFAULT_SETTINGS = ForwardModel().get_params()
 
 
