@@ -6,7 +6,7 @@
     python3 quickstart.py shell    # print how to activate the environment
 
 The first call creates `.venv/` and installs the project into it (about 2 minutes and
-about 1.5 GB here; see README "Installing torch" for the CPU build). Later calls reuse it,
+about 2.3 GB here; see README "Installing torch" for the CPU build). Later calls reuse it,
 and reinstall only when pyproject.toml changes.
 """
 from __future__ import annotations
@@ -27,6 +27,7 @@ STAMP = VENV / ".alloygan-install-stamp"
 # Set ALLOYGAN_TORCH_SPEC / ALLOYGAN_TORCH_INDEX to choose another build (README, "Installing torch").
 TORCH_SPEC = os.environ.get("ALLOYGAN_TORCH_SPEC", "torch==2.13.0")
 TORCH_INDEX = os.environ.get("ALLOYGAN_TORCH_INDEX", "")
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 DEMO_GOAL = "find Zr-based glass with Trg>0.6 avoiding Ag"
 
 
@@ -44,6 +45,33 @@ def _install_stamp() -> str:
     return digest.hexdigest()
 
 
+def _install_torch() -> None:
+    """The CPU build of torch, before anything else can pull the multi-GB CUDA build from PyPI.
+
+    ALLOYGAN_TORCH_INDEX set: from that index. Otherwise a wheel already on this machine (pip's
+    find-links, as on our build machines) is used when there is one; else, on Linux and
+    Windows (where PyPI's default wheel is the CUDA build), PyTorch's CPU index; on macOS,
+    PyPI (its wheel is the CPU build).
+    """
+    pip = (PYTHON, "-m", "pip", "install", "-q", TORCH_SPEC)
+    if TORCH_INDEX:
+        _say(f"installing {TORCH_SPEC} from {TORCH_INDEX}")
+        ok = _run(*pip, "--index-url", TORCH_INDEX) == 0
+    else:
+        local = _run(*pip, "--no-index", "--no-deps", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
+        if local:  # torch itself from the wheel on disk; its small dependencies from the usual index
+            _say(f"installing {TORCH_SPEC} from a wheel on this machine")
+            ok = _run(*pip) == 0
+        elif sys.platform == "darwin":
+            _say(f"installing {TORCH_SPEC} from PyPI (the CPU build on macOS)")
+            ok = _run(*pip) == 0
+        else:
+            _say(f"installing {TORCH_SPEC} (CPU build) from {CPU_INDEX}")
+            ok = _run(*pip, "--index-url", CPU_INDEX) == 0
+    if not ok:
+        sys.exit("Installing torch failed; see README, 'Installing torch' (ALLOYGAN_TORCH_INDEX chooses the index).")
+
+
 def ensure_environment() -> None:
     if sys.version_info < (3, 11):
         sys.exit(f"alloygan needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
@@ -54,10 +82,7 @@ def ensure_environment() -> None:
         return
     has_torch = _run(PYTHON, "-c", "import torch", stderr=subprocess.DEVNULL) == 0
     if not has_torch:
-        _say(f"installing {TORCH_SPEC} (CPU build where available)")
-        extra = ["--index-url", TORCH_INDEX] if TORCH_INDEX else []
-        if _run(PYTHON, "-m", "pip", "install", "-q", TORCH_SPEC, *extra) != 0:
-            sys.exit("Installing torch failed; see README, 'Installing torch'.")
+        _install_torch()
     _say("installing alloygan and its dependencies (first run only)")
     if _run(PYTHON, "-m", "pip", "install", "-q", "-e", ".[test]") != 0:
         sys.exit("Installing alloygan failed; the pip output above says why.")

@@ -157,16 +157,22 @@ def bench_design(
     if json_out:
         print_json(result)
         return
-    table = Table(title="Design pipeline on fixed goals", title_justify="left")
-    for column in ("goal", "s", "generated", "unique", "passing", "returned", "meet goal", "mean P", "novelty",
-                   "USD/kg", "cand/s"):
-        table.add_column(column, justify="left" if column == "goal" else "right")
-    for r in result["goals"]:
-        table.add_row(r["goal"], f"{r['seconds']:.2f}", f"{r['generated']:,}", f"{r['unique_valid']:,}",
+    for i, r in enumerate(result["goals"], start=1):
+        console.print(f"{i:>2}. {r['goal']}", soft_wrap=True, markup=False, highlight=False)
+    table = Table(title="Design pipeline on the goals above", title_justify="left", box=None, padding=(0, 1),
+                  pad_edge=False, header_style="bold underline")
+    for column in ("#", "s", "gen", "uniq", "pass", "ret", "meet", "P", "nov", "USD/kg", "cand/s"):
+        table.add_column(column, justify="right", no_wrap=True, min_width=len(column))
+    for i, r in enumerate(result["goals"], start=1):
+        table.add_row(str(i), f"{r['seconds']:.2f}", f"{r['generated']:,}", f"{r['unique_valid']:,}",
                       f"{r['passing']:,}", str(r["returned"]), f"{r['share_returned_meeting_goal']:.0%}",
                       f"{r['mean_p_meets_goal']:.2f}", fmt(r["median_novelty_at_pct"], 1),
-                      fmt(r["median_cost_usd_per_kg"], 1), f"{r['candidates_per_second']:,}")
+                      fmt(r["median_cost_usd_per_kg"], 0), f"{r['candidates_per_second']:,}")
     console.print(table)
+    console.print("s: pipeline seconds; gen: compositions generated; uniq: unique valid ones; pass: meeting the goal "
+                  "by the forward model; ret: returned; meet: share of returned meeting the goal; P: their mean "
+                  "P(meets goal); nov: median at.% to the nearest known alloy; USD/kg: median raw-material cost",
+                  style="dim")
     console.print(f"warm `alloygan design`: {result['warm_cli_design_seconds']:.2f} s; median throughput "
                   f"{result['throughput_candidates_per_second_median']:,} candidates/s")
     if "cold_cli_design_seconds" in result:
