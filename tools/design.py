@@ -59,9 +59,12 @@ def load_models(base_element: str | None, on_status: Callable[[str], None] | Non
 
 def design_alloys(goal, on_status: Callable[[str], None] | None = None, n_generated: int | None = None) -> dict:
     """Run the pipeline; returns {"goal", "candidates", "stats", "notes"} (records as in the README)."""
-    from alloygan_models.design.pipeline import design
+    from alloygan_models.dataset import load_alloy_table
+    from alloygan_models.design.pipeline import design, family_of
 
-    table, generator, forward = load_models(goal.base_element, on_status)
+    table = load_alloy_table()
+    family_of(goal, table)  # a goal without data fails here, before any model is loaded or trained
+    table, generator, forward = load_models(goal.base_element, on_status, table=table)
     result = design(goal, table, generator, forward, n_generated=n_generated, on_status=on_status)
     from alloygan_models.forward import model_version
 

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from agent.cli.output import console, err_console, fail, fits, fmt, print_json
+from agent.cli.output import console, err_console, fail, fits, fmt, print_json, progress
 
 
 def parse_goal(
@@ -45,11 +45,8 @@ def design(
     if goal.not_understood:
         err_console.print(f"not understood: {' '.join(goal.not_understood)} (ignored; see `alloygan parse-goal`)",
                           style="yellow")
-    if json_out:
-        result = design_alloys(goal)
-    else:
-        with console.status("designing", spinner="dots") as status:
-            result = design_alloys(goal, on_status=lambda m: status.update(m))
+    with progress("designing") as update:
+        result = design_alloys(goal, on_status=update)
     if out is not None:
         write_candidates_csv(result["candidates"], out)
     if json_out:

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from rich.console import Console
@@ -39,3 +42,23 @@ def fmt(value: float | None, digits: int = 3) -> str:
     if value is None:
         return "–"
     return f"{value:.{digits}f}"
+
+
+@contextmanager
+def progress(message: str) -> Iterator[Callable[[str], None]]:
+    """An `update(text)` for long work, on stderr (stdout stays clean for --json): a spinner on a
+    terminal; elsewhere (a log file, CI) one dim line per new stage ("epoch 12/600" and
+    "epoch 13/600" are one stage)."""
+    if err_console.is_terminal:
+        with err_console.status(message, spinner="dots") as status:
+            yield status.update
+        return
+    shown: list[str] = []
+
+    def update(text: str) -> None:
+        stage = re.sub(r"\d[\d,./]*", "#", text)
+        if not shown or shown[-1] != stage:
+            shown.append(stage)
+            err_console.print(text, style="dim", markup=False, highlight=False)
+
+    yield update

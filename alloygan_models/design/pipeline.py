@@ -60,7 +60,8 @@ class DesignResult:
     notes: list[str]
 
 
-def _family(goal: DesignGoal, table: AlloyTable) -> AlloyTable:
+def family_of(goal: DesignGoal, table: AlloyTable) -> AlloyTable:
+    """The goal's family (alloys of its base element); DesignError when there is none to learn from."""
     if goal.base_element is None:
         raise DesignError("the goal names no base element; say e.g. \"Zr-based\"")
     family = table.select(base=goal.base_element)
@@ -83,7 +84,7 @@ def design(
     """Run the pipeline for `goal` with a loaded generator (NumPy sampler) and forward model."""
     status = on_status or (lambda _: None)
     started = time.perf_counter()
-    family = _family(goal, table)
+    family = family_of(goal, table)
     n = n_generated or max(MIN_GENERATED, GENERATED_PER_CANDIDATE * goal.n_candidates)
     notes: list[str] = []
 
