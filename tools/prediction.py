@@ -25,7 +25,7 @@ def predict_properties(inputs: Sequence[str], nearest: int = 3, on_status: Calla
     for i, text in enumerate(inputs):
         try:
             composition = Composition.parse(text)
-            model.encode([composition])
+            model.encode([composition])  # an element the model never saw is this input's error
             good.append((i, composition))
         except (CompositionError, ValueError) as error:
             records[i] = {"input": text, "error": str(error)}
@@ -34,6 +34,7 @@ def predict_properties(inputs: Sequence[str], nearest: int = 3, on_status: Calla
         prediction = model.predict_compositions(compositions, SHOWN)
         p_good = model.p_good_gfa(prediction)
         distances, indices = KnownAlloys(table).nearest_to(compositions, k=nearest)
+        known: dict = {}
         for row, (i, composition) in enumerate(good):
             records[i] = {
                 "input": inputs[i],
@@ -41,7 +42,7 @@ def predict_properties(inputs: Sequence[str], nearest: int = 3, on_status: Calla
                 "formula": composition.formula,
                 **prediction_fields(prediction, row, SHOWN),
                 "p_good_gfa": rounded(p_good[row], 4),
-                "nearest_known": [nearest_record(table.alloys[j], d) for d, j in zip(distances[row], indices[row])],
+                "nearest_known": [nearest_record(table.alloys[j], d, known) for d, j in zip(distances[row], indices[row])],
             }
     return records  # type: ignore[return-value]
 

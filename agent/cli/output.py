@@ -16,8 +16,16 @@ err_console = Console(stderr=True, highlight=False)
 
 
 def print_json(data: Any) -> None:
-    """JSON on stdout, nothing else (so it can be piped)."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """JSON on stdout, nothing else (so it can be piped).
+
+    An object is indented; an array has one record per line, which stays readable and uses
+    the C encoder (indentation forces Python's, ten times slower on 10,000 predictions).
+    """
+    if isinstance(data, list):
+        text = "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in data) + "\n]" if data else "[]"
+    else:
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+    sys.stdout.write(text + "\n")
 
 
 def print_error(message: str) -> None:
