@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from langchain_core.messages import ToolMessage
 
+from agent.formatting import fmt, plus_minus
 from agent.state import tool_payload
 
 MAX_LINES = 10
@@ -22,14 +23,6 @@ CAPABILITIES = """I can:
 - log the last candidates as experiment suggestions: "log the top 3"; retrain models: "retrain the models\""""
 
 
-def _pm(value: dict | None, digits: int, unit: str = "") -> str:
-    if not value or value.get("mean") is None:
-        return "–"
-    return f"{value['mean']:.{digits}f}±{(value.get('std') or 0):.{digits}f}{unit}"
-
-
-def _number(value, digits: int) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
 
 
 def _design(data: dict, show_candidates: bool) -> list[str]:
@@ -43,14 +36,14 @@ def _design(data: dict, show_candidates: bool) -> list[str]:
     lines.append(f"{stats['returned']} candidates ranked; {stats['passing']:,} of {stats['unique_valid']:,} unique "
                  f"generated compositions meet the goal by the forward model ({stats['generator']}).")
     for c in data["candidates"][:MAX_LINES]:
-        extra = "".join(f", {name} {_pm(c.get(name), 3)}" for name in constrained if name not in ("gamma", "dTx"))
+        extra = "".join(f", {name} {plus_minus(c.get(name), 3)}" for name in constrained if name not in ("gamma", "dTx"))
         near = c["nearest_known"][0] if c["nearest_known"] else None
         nearest = f"; nearest known {near['formula']} ({near['distance_at_pct']:g} at.%)" if near else ""
         lines.append(
-            f"{c['rank']:>2}. {c['formula']}{' (near miss)' if c['near_miss'] else ''}: Trg {_pm(c['Trg'], 3)}, "
-            f"Tg {_pm(c['Tg'], 0, ' K')}, Tx {_pm(c['Tx'], 0, ' K')}, Tl {_pm(c['Tl'], 0, ' K')}, "
-            f"γ {_pm(c['gamma'], 3)}, ΔTx {_pm(c['dTx'], 0, ' K')}{extra}, P(goal) {_number(c['p_meets_goal'], 2)}, "
-            f"{_number(c['cost_usd_per_kg'], 1)} USD/kg{nearest}")
+            f"{c['rank']:>2}. {c['formula']}{' (near miss)' if c['near_miss'] else ''}: Trg {plus_minus(c['Trg'], 3)}, "
+            f"Tg {plus_minus(c['Tg'], 0, ' K')}, Tx {plus_minus(c['Tx'], 0, ' K')}, Tl {plus_minus(c['Tl'], 0, ' K')}, "
+            f"γ {plus_minus(c['gamma'], 3)}, ΔTx {plus_minus(c['dTx'], 0, ' K')}{extra}, P(goal) {fmt(c['p_meets_goal'], 2)}, "
+            f"{fmt(c['cost_usd_per_kg'], 1)} USD/kg{nearest}")
     if len(data["candidates"]) > MAX_LINES:
         lines.append(f"    (the first {MAX_LINES} of {len(data['candidates'])} shown)")
     lines.append("Predictions are forward-model mean ± 1σ.")
@@ -66,16 +59,16 @@ def _predictions(data: dict, _show: bool) -> list[str]:
         near = p["nearest_known"][0] if p["nearest_known"] else None
         nearest = (f"; nearest known {near['formula']} ({near['distance_at_pct']:g} at.%: Tg {near['Tg']:g} K, "
                    f"Tx {near['Tx']:g} K, Tl {near['Tl']:g} K)") if near else ""
-        lines.append(f"{p['formula']} (predicted): Tg {_pm(p['Tg'], 0, ' K')}, Tx {_pm(p['Tx'], 0, ' K')}, "
-                     f"Tl {_pm(p['Tl'], 0, ' K')}, Trg {_pm(p['Trg'], 3)}, γ {_pm(p['gamma'], 3)}, "
-                     f"ΔTx {_pm(p['dTx'], 0, ' K')}, P(good GFA) {_number(p['p_good_gfa'], 2)}{nearest}")
+        lines.append(f"{p['formula']} (predicted): Tg {plus_minus(p['Tg'], 0, ' K')}, Tx {plus_minus(p['Tx'], 0, ' K')}, "
+                     f"Tl {plus_minus(p['Tl'], 0, ' K')}, Trg {plus_minus(p['Trg'], 3)}, γ {plus_minus(p['gamma'], 3)}, "
+                     f"ΔTx {plus_minus(p['dTx'], 0, ' K')}, P(good GFA) {fmt(p['p_good_gfa'], 2)}{nearest}")
     return lines
 
 
 def _alloys(data: dict, _show: bool) -> list[str]:
     shown = data["alloys"]
     lines = [f"{data['n_found']} known alloys match" + (f"; the first {len(shown)} by Trg:" if shown else ".")]
-    lines += [f"- {a['formula']}: Tg {a['Tg']:g} K, Tx {a['Tx']:g} K, Tl {a['Tl']:g} K, Trg {_number(a['Trg'], 3)} "
+    lines += [f"- {a['formula']}: Tg {a['Tg']:g} K, Tx {a['Tx']:g} K, Tl {a['Tl']:g} K, Trg {fmt(a['Trg'], 3)} "
               f"({a['source']})" for a in shown[:MAX_LINES]]
     return lines
 
@@ -85,9 +78,9 @@ def _described(data: dict, _show: bool) -> list[str]:
     for a in data["alloys"]:
         known = a["known"]
         measured = (f"measured Tg {known['Tg']:g} K, Tx {known['Tx']:g} K, Tl {known['Tl']:g} K, "
-                    f"Trg {_number(known['Trg'], 3)} ({known['source']})") if known else "not in the knowledge base"
+                    f"Trg {fmt(known['Trg'], 3)} ({known['source']})") if known else "not in the knowledge base"
         descriptors = ", ".join(f"{k} {v:g}" for k, v in list(a["descriptors"].items())[:6] if v is not None)
-        lines.append(f"{a['formula']}: {_number(a['cost_usd_per_kg'], 2)} USD/kg; {measured}; {descriptors}")
+        lines.append(f"{a['formula']}: {fmt(a['cost_usd_per_kg'], 2)} USD/kg; {measured}; {descriptors}")
     return lines
 
 

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from agent.cli.output import console, err_console, fail, fits, fmt, print_json, progress
+from agent.cli.output import console, err_console, fail, fits, fmt, plus_minus, print_json, progress
 
 
 def parse_goal(
@@ -71,9 +71,6 @@ def demo(goal: str = typer.Argument(DEMO_GOAL, help="The goal to design for.")) 
     design(goal, n=None, seed=None, json_out=False, out=None)
 
 
-def _pm(value: dict, digits: int) -> str:
-    return f"{fmt(value['mean'], digits)}±{fmt(value['std'], digits)}"
-
 
 def print_design(result: dict) -> None:
     """The answer as a person reads it: goal, candidates (a table, or one block each on a narrow screen), sources."""
@@ -115,8 +112,8 @@ def _candidate_table(candidates: list[dict]) -> Table:
         table.add_column(column, justify="left" if left else "right", no_wrap=True)
     for c in candidates:
         near = c["nearest_known"][0]
-        table.add_row(f"{c['rank']}{' ~' if c['near_miss'] else ''}", c["formula"], _pm(c["Tg"], 0), _pm(c["Tx"], 0),
-                      _pm(c["Tl"], 0), _pm(c["Trg"], 3), _pm(c["gamma"], 3), _pm(c["dTx"], 0),
+        table.add_row(f"{c['rank']}{' ~' if c['near_miss'] else ''}", c["formula"], plus_minus(c["Tg"], 0), plus_minus(c["Tx"], 0),
+                      plus_minus(c["Tl"], 0), plus_minus(c["Trg"], 3), plus_minus(c["gamma"], 3), plus_minus(c["dTx"], 0),
                       fmt(c["p_meets_goal"], 2), fmt(c["cost_usd_per_kg"], 1), fmt(c["condition"]["Trg"], 3),
                       f"{near['formula']} ({near['distance_at_pct']:g})")
     return table
@@ -132,8 +129,8 @@ def _print_candidate_blocks(candidates: list[dict]) -> None:
         head.append(c["formula"], style="bold cyan")
         head.append(f"   P(goal) {fmt(c['p_meets_goal'], 2)}   {fmt(c['cost_usd_per_kg'], 1)} USD/kg")
         console.print(head, soft_wrap=True)
-        console.print(f"    Tg {_pm(c['Tg'], 0)}  Tx {_pm(c['Tx'], 0)}  Tl {_pm(c['Tl'], 0)} K   "
-                      f"Trg {_pm(c['Trg'], 3)}  γ {_pm(c['gamma'], 3)}  ΔTx {_pm(c['dTx'], 0)} K",
+        console.print(f"    Tg {plus_minus(c['Tg'], 0)}  Tx {plus_minus(c['Tx'], 0)}  Tl {plus_minus(c['Tl'], 0)} K   "
+                      f"Trg {plus_minus(c['Trg'], 3)}  γ {plus_minus(c['gamma'], 3)}  ΔTx {plus_minus(c['dTx'], 0)} K",
                       soft_wrap=True, highlight=False, markup=False)
         console.print(f"    target Trg {fmt(c['condition']['Trg'], 3)}; nearest known {near['formula']} "
                       f"({near['distance_at_pct']:g} at.% away)", style="dim", soft_wrap=True, markup=False)

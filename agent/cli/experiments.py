@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from agent.cli.output import console, fmt, print_json
+from agent.cli.output import console, fmt, plus_minus, print_json
 
 app = typer.Typer(help="The experiment log: suggested alloys, measured results, predicted vs measured.",
                   no_args_is_help=True)
@@ -18,11 +18,6 @@ class YesNo(str, Enum):
     yes = "yes"
     no = "no"
 
-
-def _pm(value: dict | None, digits: int = 0) -> str:
-    if not value or value.get("mean") is None:
-        return "–"
-    return f"{fmt(value['mean'], digits)}±{fmt(value.get('std'), digits)}"
 
 
 def _measured(s: dict) -> str:
@@ -51,8 +46,8 @@ def list_(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         p = s["predicted"]
         lines = [f"#{s['id']}  {s['formula']}  {s['status']}  (logged {s['created_at'][:16].replace('T', ' ')}"
                  + (f", design rank {s['design_rank']})" if s["design_rank"] else ")"),
-                 f"    predicted Tg {_pm(p.get('Tg'))}  Tx {_pm(p.get('Tx'))}  Tl {_pm(p.get('Tl'))} K  "
-                 f"Trg {_pm(p.get('Trg'), 3)}"]
+                 f"    predicted Tg {plus_minus(p.get('Tg'), 0)}  Tx {plus_minus(p.get('Tx'), 0)}  Tl {plus_minus(p.get('Tl'), 0)} K  "
+                 f"Trg {plus_minus(p.get('Trg'), 3)}"]
         if s["measurement"] is not None:
             lines.append(f"    measured  {_measured(s)}")
         lines.append(f"    goal: {s['goal_text']}")
@@ -82,7 +77,7 @@ def show(suggestion_id: int = typer.Argument(..., help="Suggestion id (see `allo
     for name, value in s["predicted"].items():
         digits = 0 if name in ("Tg", "Tx", "Tl", "dTx") else 3
         measured = m[name] if m and name in ("Tg", "Tx", "Tl") and m[name] is not None else None
-        table.add_row(name, _pm(value, digits), f"{measured:g}" if measured is not None else "–")
+        table.add_row(name, plus_minus(value, digits), f"{measured:g}" if measured is not None else "–")
     console.print(table)
     if m:
         glass = "formed a glass" if m["amorphous"] else "did not form a glass"
@@ -148,7 +143,7 @@ def report(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -
         if not row["amorphous"]:
             console.print(Text(f"#{row['id']}  {row['formula']}: did not form a glass"), soft_wrap=True)
             continue
-        cells = [f"{name} {_pm(p['predicted'])} → {p['measured']:g} K"
+        cells = [f"{name} {plus_minus(p['predicted'], 0)} → {p['measured']:g} K"
                  for name, p in row["properties"].items() if name in ("Tg", "Tx", "Tl")]
         inside = sum(p["within_2sigma"] for p in row["properties"].values())
         console.print(Text(f"#{row['id']}  {row['formula']}: {', '.join(cells)}; "

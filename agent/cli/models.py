@@ -9,11 +9,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from agent.cli.output import console, err_console, fits, fmt, print_json
+from agent.cli.output import console, err_console, fits, fmt, plus_minus, print_json
 
-
-def _pm(value: dict, digits: int) -> str:
-    return f"{fmt(value['mean'], digits)}±{fmt(value['std'], digits)}"
 
 
 def predict(
@@ -62,8 +59,8 @@ def _print_predictions(records: list[dict]) -> None:
             continue
         near = r["nearest_known"][0]
         known = " (known)" if near["distance_at_pct"] == 0 else ""
-        table.add_row(r["formula"], _pm(r["Tg"], 0), _pm(r["Tx"], 0), _pm(r["Tl"], 0), _pm(r["Trg"], 3),
-                      _pm(r["gamma"], 3), _pm(r["dTx"], 0), fmt(r["p_good_gfa"], 2),
+        table.add_row(r["formula"], plus_minus(r["Tg"], 0), plus_minus(r["Tx"], 0), plus_minus(r["Tl"], 0), plus_minus(r["Trg"], 3),
+                      plus_minus(r["gamma"], 3), plus_minus(r["dTx"], 0), fmt(r["p_good_gfa"], 2),
                       f"{near['formula']} {near['distance_at_pct']:g}{known}")
     if fits(table):
         console.print(table)
@@ -83,8 +80,8 @@ def _print_prediction_blocks(records: list[dict]) -> None:
         known = "  (known)" if near["distance_at_pct"] == 0 else ""
         console.print(Text(r["formula"], style="bold cyan") + Text(f"   P(good GFA) {fmt(r['p_good_gfa'], 2)}{known}"),
                       soft_wrap=True)
-        console.print(f"    Tg {_pm(r['Tg'], 0)}  Tx {_pm(r['Tx'], 0)}  Tl {_pm(r['Tl'], 0)} K   "
-                      f"Trg {_pm(r['Trg'], 3)}  γ {_pm(r['gamma'], 3)}  ΔTx {_pm(r['dTx'], 0)} K",
+        console.print(f"    Tg {plus_minus(r['Tg'], 0)}  Tx {plus_minus(r['Tx'], 0)}  Tl {plus_minus(r['Tl'], 0)} K   "
+                      f"Trg {plus_minus(r['Trg'], 3)}  γ {plus_minus(r['gamma'], 3)}  ΔTx {plus_minus(r['dTx'], 0)} K",
                       soft_wrap=True, markup=False)
         if not known:
             console.print(f"    nearest known {near['formula']} ({near['distance_at_pct']:g} at.% away)",

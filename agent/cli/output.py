@@ -11,6 +11,8 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.text import Text
 
+from agent.formatting import fmt, plus_minus  # noqa: F401 - the CLI's number formats
+
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
@@ -46,10 +48,6 @@ def fits(table) -> bool:
     return Measurement.get(console, console.options.update_width(10_000), table).maximum <= console.width
 
 
-def fmt(value: float | None, digits: int = 3) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.{digits}f}"
 
 
 @contextmanager
