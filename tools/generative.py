@@ -53,6 +53,17 @@ def _forward_predictor(table, heldout_formulas: set[str]):
                      f"(the knowledge base without the {len(heldout_formulas)} held-out alloys)")
 
 
+def model_list(value: str | Sequence[str] | None, default: Sequence[str]) -> list[str]:
+    """--models as a list of known generative models (`default` when None), in the order given."""
+    from alloygan_models.generative import GENERATIVE_MODELS
+
+    names = list(dict.fromkeys(name_list(value, default, "--models")))
+    unknown = [m for m in names if m not in GENERATIVE_MODELS]
+    if unknown:
+        raise ToolInputError(f"--models {','.join(unknown)}: unknown; use some of {','.join(default)}")
+    return names
+
+
 def check_families(family_names: Sequence[str], table) -> None:
     """Each name must be a base element with enough alloys for a generator of its own."""
     from alloygan_models.generative import MIN_FAMILY_ALLOYS
@@ -86,11 +97,8 @@ def bench_generative(
     family_names = name_list(families, BENCH_FAMILIES, "--families")
     if ablation and models is not None:
         raise ToolInputError("--ablation runs its own list of variants; leave out --models")
-    model_names = list(ABLATIONS) if ablation else name_list(models, GENERATIVE_MODELS, "--models")
-    unknown = [m for m in model_names if m not in GENERATIVE_MODELS and not ablation]
-    if unknown:
-        raise ToolInputError(f"--models {','.join(unknown)}: unknown; use some of {','.join(GENERATIVE_MODELS)}")
-    chosen = {m: ABLATIONS[m] for m in model_names} if ablation else model_names
+    model_names = list(ABLATIONS) if ablation else model_list(models, GENERATIVE_MODELS)
+    chosen = dict(ABLATIONS) if ablation else model_names
     if epochs is not None and epochs < 1:
         raise ToolInputError(f"--epochs {epochs}: must be at least 1")
     table = load_alloy_table()

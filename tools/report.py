@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tools.errors import ToolInputError
-from tools.generative import BENCH_FAMILIES, check_families, name_list
+from tools.generative import BENCH_FAMILIES, check_families, model_list, name_list
 
 REPORT_MODELS = ("gan", "gan-plus", "cgan", "ours")
 PAGE = "report.md"
@@ -28,14 +28,9 @@ def _checked_out_dir(out_dir: Path | str) -> Path:
     return out
 
 
-def _checkedname_list(families, models, seed: int) -> tuple[list[str], list[str]]:
-    from alloygan_models.generative import GENERATIVE_MODELS
-
+def _checked_names(families, models, seed: int) -> tuple[list[str], list[str]]:
     family_names = list(dict.fromkeys(name_list(families, BENCH_FAMILIES, "--families")))
-    model_names = list(dict.fromkeys(name_list(models, REPORT_MODELS, "--models")))
-    unknown = [m for m in model_names if m not in GENERATIVE_MODELS]
-    if unknown:
-        raise ToolInputError(f"--models {','.join(unknown)}: unknown; use some of {','.join(REPORT_MODELS)}")
+    model_names = model_list(models, REPORT_MODELS)
     if seed < 0:
         raise ToolInputError(f"--seed {seed}: must be 0 or more")
     return family_names, model_names
@@ -95,7 +90,7 @@ def _page(forward: dict, family_counts: dict[str, int], models: list[str], seed:
         "",
         "![Distributions of Trg and γ per family](data_distributions.png)",
         "",
-        f"Measured Trg and γ of the deduplicated alloys of each family ("
+        "Measured Trg and γ of the deduplicated alloys of each family ("
         + ", ".join(f"{f}: {c}" for f, c in family_counts.items())
         + f") and of all {n} alloys; the dashed line is the good-GFA threshold Trg ≥ 0.6.",
     ]
@@ -134,7 +129,7 @@ def write_report(
 
     started = time.perf_counter()
     out = _checked_out_dir(out_dir)
-    family_names, model_names = _checkedname_list(families, models, seed)
+    family_names, model_names = _checked_names(families, models, seed)
     table = load_alloy_table()
     check_families(family_names, table)
     step = on_progress or (lambda stage, done, total: None)
