@@ -19,9 +19,9 @@ import numpy as np  # noqa: E402
 from alloygan_models.dataset import AlloyTable, load_alloy_table  # noqa: E402
 from alloygan_models.figures_generative import save_figure  # noqa: E402
 from alloygan_models.forward.evaluation import PAPER, HeldOutPredictions, grouped_by_system, random_split, scores  # noqa: E402
+from alloygan_models.forward.model import GOOD_GFA_TRG  # noqa: E402
 
 QUANTITIES = (("Trg", "Trg = Tg/Tl"), ("gamma", "γ = Tx/(Tg+Tl)"))
-GOOD_GFA_TRG = 0.6  # the GFA class boundary of the forward model (P(good) = P(Trg >= 0.6))
 
 
 def _protocol_titles(seed: int) -> dict[str, str]:

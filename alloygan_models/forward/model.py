@@ -39,6 +39,7 @@ from alloygan_models.forward.features import ForwardFeatures
 from knowledge_base.composition import Composition
 
 MODELLED = ("log_Tl", "Trg", "alpha")
+GOOD_GFA_TRG = 0.6  # the method's GFA class: good when Trg >= 0.6 (METHOD.md)
 _CHUNK = 8192  # rows per block: bounds the (rows, trees, 3) sample array to a few MB
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
 _MIN_STD = 1e-9
@@ -189,7 +190,7 @@ class ForwardModel:
         inputs = np.ascontiguousarray(inputs, dtype=np.float32)  # the dtype sklearn's trees split on
         return np.column_stack([tree.apply(inputs, check_input=False) for tree in self.forest_.estimators_])
 
-    def p_good_gfa(self, prediction: PropertyPrediction, threshold: float = 0.6) -> np.ndarray:
+    def p_good_gfa(self, prediction: PropertyPrediction, threshold: float = GOOD_GFA_TRG) -> np.ndarray:
         """P(Trg >= threshold): the GFA class of the method (good when Trg >= 0.6)."""
         return prediction.probability(PropertyRange(property="Trg", min=threshold))
 
@@ -249,6 +250,6 @@ def _modelled_quantities(temperatures: np.ndarray) -> np.ndarray:
     return np.column_stack([np.log(Tl), Tg / Tl, Tx / Tl])
 
 
-def gfa_label(Trg: np.ndarray, threshold: float = 0.6) -> np.ndarray:
+def gfa_label(Trg: np.ndarray, threshold: float = GOOD_GFA_TRG) -> np.ndarray:
     """The method's GFA class: good (True) when Trg >= 0.6."""
     return np.asarray(Trg) >= threshold
