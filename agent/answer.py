@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 
 from langchain_core.messages import ToolMessage
 
-from agent.formatting import fmt, plus_minus
-from agent.state import tool_payload
+from alloygan.agent.formatting import fmt, plus_minus
+from alloygan.agent.state import tool_payload
 
 MAX_LINES = 10
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.errors import GraphRecursionError
 
-from agent.answer import summarize
-from agent.config import AgentConfig
-from agent.state import AgentContext, current_turn, turn_tool_messages
-from tools.errors import ToolInputError
+from alloygan.agent.answer import summarize
+from alloygan.agent.config import AgentConfig
+from alloygan.agent.state import AgentContext, current_turn, turn_tool_messages
+from alloygan.tools.errors import ToolInputError
 
 
 class TurnCancelled(Exception):
@@ -83,27 +83,27 @@ class Assistant:
                  checkpoint_path=None):
         from langgraph.checkpoint.sqlite import SqliteSaver
 
-        from agent.graph import build_graph
-        from tools.langchain_tools import agent_tools, llm_settings
-        from tools.paths import conversations_path
+        from alloygan.agent.graph import build_graph
+        from alloygan.tools.langchain_tools import agent_tools, llm_settings
+        from alloygan.tools.paths import conversations_path
 
         self.config = config or AgentConfig()
         choice = planner or self.config.planner
         settings = llm_settings()
         tools = agent_tools()
         if chat_model is None and (choice == "llm" or (choice == "auto" and settings.configured)):
-            from tools.langchain_tools import chat_model as make_chat_model
+            from alloygan.tools.langchain_tools import chat_model as make_chat_model
 
             chat_model = make_chat_model(settings)
         if chat_model is not None and choice != "offline":
-            from agent.planners.llm import LLMPlanner
+            from alloygan.agent.planners.llm import LLMPlanner
 
             self.planner_kind = "llm"
             model_name = getattr(chat_model, "model_name", None) or getattr(chat_model, "model", None) or type(chat_model).__name__
             self.description = planner_description("llm", True, str(model_name))
             node = LLMPlanner(chat_model, tools, self.config)
         else:
-            from agent.planners.offline import OfflinePlanner
+            from alloygan.agent.planners.offline import OfflinePlanner
 
             self.planner_kind = "offline"
             self.description = planner_description("offline", settings.configured, settings.model)

@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from tools.errors import ToolInputError
+from alloygan.tools.errors import ToolInputError
 
 SUMMARY_FILE = "summary.csv"
 SUMMARY_COLUMNS = ("id", "status", "goal", "returned", "passing", "best_formula", "best_Trg", "best_Trg_std",
@@ -44,7 +44,7 @@ class GoalEntry:
 
 
 def _goal_keys() -> list[str]:
-    from tools.design import goal_from_fields
+    from alloygan.tools.design import goal_from_fields
 
     return [k for k in goal_from_fields({}).as_json() if k != "not_understood"]
 
@@ -113,7 +113,7 @@ def load_goals(path: Path) -> list[GoalEntry]:
 
 def design_goal(entry: GoalEntry):
     """The DesignGoal of an entry: the text parsed, then the fields applied on top."""
-    from tools.design import goal_from_fields, parse_goal_text
+    from alloygan.tools.design import goal_from_fields, parse_goal_text
 
     if entry.text is None:
         return goal_from_fields(entry.fields)
@@ -139,8 +139,8 @@ def _finished(path: Path, entry: GoalEntry) -> dict | None:
 
 def run_goal(entry: GoalEntry, on_status: Callable[[str], None] | None = None) -> dict:
     """One goal's result record (status ok or failed with the reason)."""
-    from tools.design import design_alloys
-    from tools.errors import user_errors
+    from alloygan.tools.design import design_alloys
+    from alloygan.tools.errors import user_errors
 
     started = time.perf_counter()
     record: dict[str, Any] = {"id": entry.id, "entry": entry.given}

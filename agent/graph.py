@@ -23,9 +23,9 @@ from langgraph.prebuilt import ToolNode
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
-from agent.answer import summarize
-from agent.state import AgentContext, State, turn_tool_messages
-from tools.langchain_tools import reporting
+from alloygan.agent.answer import summarize
+from alloygan.agent.state import AgentContext, State, turn_tool_messages
+from alloygan.tools.langchain_tools import reporting
 
 Planner = Callable[[State], dict]
 

@@ -17,7 +17,7 @@ class SystemPrompt:
 
 @lru_cache(maxsize=1)
 def load_system_prompt() -> SystemPrompt:
-    raw = resources.files("prompts").joinpath(PROMPT_FILE).read_text(encoding="utf-8")
+    raw = resources.files("alloygan.prompts").joinpath(PROMPT_FILE).read_text(encoding="utf-8")
     header, separator, body = raw.partition("\n---\n")
     if not separator or not header.startswith("version:") or not body.strip():
         raise ValueError(f"prompts/{PROMPT_FILE}: expected a 'version: N' line, a '---' line, then the prompt text")

@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from agent.answer import CAPABILITIES
-from agent.assistant import Assistant, TurnCancelled, TurnResult
+from alloygan.agent.answer import CAPABILITIES
+from alloygan.agent.assistant import Assistant, TurnCancelled, TurnResult
 
 COMMANDS = """Commands:
   /help              this help
@@ -38,7 +38,7 @@ def run_turn(assistant: Assistant, text: str, thread: str, console: Console) -> 
 
 def render_turn(result: TurnResult, console: Console) -> None:
     """The answer as a person reads it: the candidate table when a design ran, then the text."""
-    from agent.cli.design import print_design
+    from alloygan.agent.cli.design import print_design
 
     if result.design is not None:
         print_design(result.design)
@@ -56,7 +56,7 @@ def render_turn(result: TurnResult, console: Console) -> None:
 def describe_goal(goal: dict | None) -> str:
     if not goal:
         return "No design goal yet; state one, e.g. \"find Zr-based glass with Trg>0.6 avoiding Ag\"."
-    from tools.design import goal_from_fields
+    from alloygan.tools.design import goal_from_fields
 
     return goal_from_fields(goal).describe()
 
@@ -67,7 +67,7 @@ def _reader(console: Console) -> Callable[[], str]:
         from prompt_toolkit import PromptSession
         from prompt_toolkit.history import FileHistory
 
-        from tools.paths import chat_history_path
+        from alloygan.tools.paths import chat_history_path
 
         session = PromptSession(history=FileHistory(str(chat_history_path())))
         return lambda: session.prompt("alloygan> ")
@@ -116,7 +116,7 @@ class ChatSession:
 
     @staticmethod
     def _user_errors() -> tuple[type[Exception], ...]:
-        from tools.errors import user_errors
+        from alloygan.tools.errors import user_errors
 
         return user_errors()
 
@@ -134,7 +134,7 @@ class ChatSession:
         elif name == "/candidates":
             design = self.assistant.values(self.thread).get("design")
             if design:
-                from agent.cli.design import print_design
+                from alloygan.agent.cli.design import print_design
 
                 print_design(design)
             else:
@@ -148,7 +148,7 @@ class ChatSession:
         return True
 
     def log(self, rest: str) -> None:
-        from tools.experiments import log_suggestions
+        from alloygan.tools.experiments import log_suggestions
 
         ranks = [int(n) for n in re.findall(r"\d+", rest)] or None
         try:

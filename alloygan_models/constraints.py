@@ -12,7 +12,7 @@ import re
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from alloygan_models.descriptors.thermal import resolve_property
+from alloygan.models.descriptors.thermal import resolve_property
 
 _OPS = {">=": "ge", "≥": "ge", "=>": "ge", "<=": "le", "≤": "le", "=<": "le", ">": "gt", "<": "lt", "==": "eq", "=": "eq"}
 _OP = r"(>=|≥|=>|<=|≤|=<|==|=|>|<)"

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from alloygan_models.constraints import PropertyRange
-from alloygan_models.descriptors.thermal import FEATURE_NAMES, thermal_features
-from alloygan_models.encoding import ElementVocabulary
-from knowledge_base.composition import Composition
-from knowledge_base.records import Alloy
+from alloygan.models.constraints import PropertyRange
+from alloygan.models.descriptors.thermal import FEATURE_NAMES, thermal_features
+from alloygan.models.encoding import ElementVocabulary
+from alloygan.knowledge_base.composition import Composition
+from alloygan.knowledge_base.records import Alloy
 
 
 @dataclass
@@ -89,7 +89,7 @@ def alloy_table(alloys: Sequence[Alloy]) -> AlloyTable:
 
 def load_alloy_table() -> AlloyTable:
     """Every deduplicated alloy of the default store (filled from the shipped mined table on first use)."""
-    from knowledge_base.store import AlloyStore
+    from alloygan.knowledge_base.store import AlloyStore
 
     with AlloyStore.open_default() as store:
         return alloy_table(store.alloys())

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from knowledge_base.composition import Composition, element_symbols
+from alloygan.knowledge_base.composition import Composition, element_symbols
 
 
 class ElementVocabulary:

@@ -16,10 +16,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from alloygan_models.dataset import AlloyTable, load_alloy_table  # noqa: E402
-from alloygan_models.figures_generative import save_figure  # noqa: E402
-from alloygan_models.forward.evaluation import PAPER, HeldOutPredictions, grouped_by_system, random_split, scores  # noqa: E402
-from alloygan_models.forward.model import GOOD_GFA_TRG  # noqa: E402
+from alloygan.models.dataset import AlloyTable, load_alloy_table  # noqa: E402
+from alloygan.models.figures_generative import save_figure  # noqa: E402
+from alloygan.models.forward.evaluation import PAPER, HeldOutPredictions, grouped_by_system, random_split, scores  # noqa: E402
+from alloygan.models.forward.model import GOOD_GFA_TRG  # noqa: E402
 
 QUANTITIES = (("Trg", "Trg = Tg/Tl"), ("gamma", "γ = Tx/(Tg+Tl)"))
 

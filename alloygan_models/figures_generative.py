@@ -17,10 +17,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from alloygan_models import metrics  # noqa: E402
-from alloygan_models.dataset import AlloyTable, load_alloy_table  # noqa: E402
-from alloygan_models.encoding import ElementVocabulary  # noqa: E402
-from alloygan_models.generative import GENERATIVE_MODELS, Generator, load_generator  # noqa: E402
+from alloygan.models import metrics  # noqa: E402
+from alloygan.models.dataset import AlloyTable, load_alloy_table  # noqa: E402
+from alloygan.models.encoding import ElementVocabulary  # noqa: E402
+from alloygan.models.generative import GENERATIVE_MODELS, Generator, load_generator  # noqa: E402
 
 LABELS = {"gan": "GAN", "gan-plus": "GAN+", "cgan": "CGAN (paper)", "ours": "ours"}
 CURVES = (("kl", "KL divergence"), ("js", "JS divergence"), ("w1_element", "W1 per element"), ("w1_pca", "W1 PCA-2D"))

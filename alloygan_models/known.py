@@ -5,11 +5,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from alloygan_models.dataset import AlloyTable
-from alloygan_models.encoding import ElementVocabulary
-from alloygan_models.metrics import nearest_known
-from knowledge_base.composition import Composition
-from knowledge_base.records import Alloy
+from alloygan.models.dataset import AlloyTable
+from alloygan.models.encoding import ElementVocabulary
+from alloygan.models.metrics import nearest_known
+from alloygan.knowledge_base.composition import Composition
+from alloygan.knowledge_base.records import Alloy
 
 
 class KnownAlloys:

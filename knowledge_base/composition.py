@@ -86,7 +86,7 @@ class Composition:
     @classmethod
     def parse(cls, text: str) -> "Composition":
         """Read a formula in at.% or atomic fractions (see `knowledge_base.formula`)."""
-        from knowledge_base.formula import parse_formula
+        from alloygan.knowledge_base.formula import parse_formula
 
         return cls(parse_formula(text))
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from knowledge_base.records import Report
+from alloygan.knowledge_base.records import Report
 
 RADIUS_AT_PCT = 6.0
 MIN_NEIGHBOURS = 3

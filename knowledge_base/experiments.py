@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from knowledge_base.composition import Composition
-from knowledge_base.records import Report, Source, temperature_problems
-from knowledge_base.store import AlloyStore
+from alloygan.knowledge_base.composition import Composition
+from alloygan.knowledge_base.records import Report, Source, temperature_problems
+from alloygan.knowledge_base.store import AlloyStore
 
 EXPERIMENT_SOURCE = Source(
     sha256=hashlib.sha256(b"alloygan experiment log").hexdigest(),

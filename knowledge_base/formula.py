@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge_base.composition import NORMALISED_SLACK, CompositionError, element_symbols
+from alloygan.knowledge_base.composition import NORMALISED_SLACK, CompositionError, element_symbols
 
 LEVEL_TOLERANCE = 0.005  # relative: a level may total 99.5-100.5 (or 0.995-1.005)
 FRACTION_GROUP_TOLERANCE = 0.01  # at.%: the stricter test for the fraction reading

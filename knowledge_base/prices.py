@@ -6,7 +6,7 @@ Prices come from mendeleev's `price_per_kg` (its metadata cites English Wikipedi
 `PRICE_OVERRIDES` for values that are wrong for alloying and `PRICE_CAVEATS` for values
 kept but worth knowing. Importing mendeleev takes most of a second, so the merged table
 is shipped as `data/element_prices.json`, written by `build_price_snapshot` (run
-`python -m knowledge_base.prices` after changing an override or upgrading mendeleev; a
+`python -m alloygan.knowledge_base.prices` after changing an override or upgrading mendeleev; a
 test checks the file against mendeleev + overrides).
 
 Cost is the mass-weighted sum of element prices: at.% -> mass fractions (standard atomic
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge_base.composition import Composition, atomic_mass
+from alloygan.knowledge_base.composition import Composition, atomic_mass
 
 SNAPSHOT_PATH = Path(__file__).parent / "data" / "element_prices.json"
 MENDELEEV_SOURCE = "mendeleev {version} price_per_kg (English Wikipedia 'Prices of chemical elements', rev. 1262554464)"
@@ -115,7 +115,7 @@ def price_table() -> dict[str, dict[str, float | str | None]]:
         return json.loads(SNAPSHOT_PATH.read_text())
     except FileNotFoundError:
         raise FileNotFoundError(
-            f"{SNAPSHOT_PATH} is missing; regenerate it with `python -m knowledge_base.prices`"
+            f"{SNAPSHOT_PATH} is missing; regenerate it with `python -m alloygan.knowledge_base.prices`"
         ) from None
 
 
@@ -127,7 +127,7 @@ def price_usd_per_kg(symbol: str) -> float:
     if entry["usd_per_kg"] is None:
         raise MissingPriceError(
             f"no price for {symbol}: {entry['note']}. Add a dated, sourced PriceOverride to "
-            f"knowledge_base/prices.py and run `python -m knowledge_base.prices`"
+            f"knowledge_base/prices.py and run `python -m alloygan.knowledge_base.prices`"
         )
     return float(entry["usd_per_kg"])
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from knowledge_base.composition import Composition
+from alloygan.knowledge_base.composition import Composition
 
 # Plausible ranges (K) for the characteristic temperatures of metallic glasses. The lowest
 # known Tg are near 300 K (Au- and Ce-based glasses); the highest Tl of glass formers near 2300 K.

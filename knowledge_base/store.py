@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from knowledge_base.composition import Composition
-from knowledge_base.records import Alloy, QuarantinedRow, Report, Source, group_reports
+from alloygan.knowledge_base.composition import Composition
+from alloygan.knowledge_base.records import Alloy, QuarantinedRow, Report, Source, group_reports
 
 SCHEMA_VERSION = 1
 
@@ -98,11 +98,11 @@ class AlloyStore:
     @classmethod
     def open_default(cls, fill: bool = True) -> "AlloyStore":
         """The store under ALLOYGAN_HOME; when empty and `fill`, loaded from the mined table shipped with the package."""
-        from knowledge_base.paths import store_path
+        from alloygan.knowledge_base.paths import store_path
 
         store = cls(store_path())
         if fill and store.is_empty():
-            from knowledge_base.table_miner import shipped_table
+            from alloygan.knowledge_base.table_miner import shipped_table
 
             table = shipped_table()
             store.replace_source(table.source, table.reports, table.quarantined)

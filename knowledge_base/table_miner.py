@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from knowledge_base.composition import Composition, CompositionError
-from knowledge_base.consistency import neighbour_outliers
-from knowledge_base.records import QuarantinedRow, Report, Source, temperature_problems
+from alloygan.knowledge_base.composition import Composition, CompositionError
+from alloygan.knowledge_base.consistency import neighbour_outliers
+from alloygan.knowledge_base.records import QuarantinedRow, Report, Source, temperature_problems
 
 SECTION = re.compile(r"^(?:(?P<element>[A-Z][a-z]?)-based|Other)\s*Alloys$")
 HEADER_SUBSCRIPTS = {"g", "x", "l"}
@@ -200,7 +200,7 @@ def table_from_csv(text: str, path: str = "") -> MinedTable:
 
 
 def shipped_table_text() -> str:
-    return resources.files("knowledge_base").joinpath("data", SHIPPED_TABLE).read_text(encoding="utf-8")
+    return resources.files("alloygan.knowledge_base").joinpath("data", SHIPPED_TABLE).read_text(encoding="utf-8")
 
 
 def shipped_table() -> MinedTable:

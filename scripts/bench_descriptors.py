@@ -32,10 +32,10 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from alloygan_models.descriptors.elemental import CompositionDescriptors  # noqa: E402
-from alloygan_models.encoding import ElementVocabulary  # noqa: E402
-from knowledge_base.composition import Composition, CompositionError  # noqa: E402
-from knowledge_base.prices import cost_usd_per_kg  # noqa: E402
+from alloygan.models.descriptors.elemental import CompositionDescriptors  # noqa: E402
+from alloygan.models.encoding import ElementVocabulary  # noqa: E402
+from alloygan.knowledge_base.composition import Composition, CompositionError  # noqa: E402
+from alloygan.knowledge_base.prices import cost_usd_per_kg  # noqa: E402
 
 RELATIVE_TOLERANCE = 1e-6
 

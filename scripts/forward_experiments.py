@@ -72,11 +72,11 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from alloygan_models.dataset import load_alloy_table  # noqa: E402
-from alloygan_models.descriptors.elemental import CompositionDescriptors  # noqa: E402
-from alloygan_models.encoding import ElementVocabulary  # noqa: E402
-from alloygan_models.forward.evaluation import gfa_scores, random_80_20_indices, system_folds  # noqa: E402
-from alloygan_models.forward.features import ForwardFeatures  # noqa: E402
+from alloygan.models.dataset import load_alloy_table  # noqa: E402
+from alloygan.models.descriptors.elemental import CompositionDescriptors  # noqa: E402
+from alloygan.models.encoding import ElementVocabulary  # noqa: E402
+from alloygan.models.forward.evaluation import gfa_scores, random_80_20_indices, system_folds  # noqa: E402
+from alloygan.models.forward.features import ForwardFeatures  # noqa: E402
 
 SEEDS = range(5)
 N_TREES = 64
@@ -337,7 +337,7 @@ ROBUSTNESS = ("+ 9 extra descriptors", "+ fractions of element classes", "descri
 
 def timing(data: Data) -> dict:
     """CPU seconds (best of 5) of the real model: fit on all alloys, predict 20,000 candidates."""
-    from alloygan_models.forward.registry import train_forward_model
+    from alloygan.models.forward.registry import train_forward_model
 
     started = time.process_time()
     wall = time.perf_counter()

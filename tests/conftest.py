@@ -44,7 +44,7 @@ def shared_pdf() -> Path:
 @pytest.fixture
 def run_cli(capsys):
     """Run the `alloygan` entry point in-process: returns (exit code, stdout, stderr)."""
-    from agent.cli import main
+    from alloygan.agent.cli import main
 
     def run(*args: str) -> tuple[int, str, str]:
         try:

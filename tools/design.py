@@ -5,15 +5,15 @@ import csv
 from collections.abc import Callable
 from pathlib import Path
 
-from tools.errors import ToolInputError
+from alloygan.tools.errors import ToolInputError
 
 DEFAULT_GENERATOR = "ours"
 
 
 def parse_goal_text(text: str, previous: dict | None = None):
     """A `DesignGoal` from plain words (refining `previous`, a goal's JSON form, if given)."""
-    from alloygan_models.design.goal import DesignGoal
-    from alloygan_models.design.goal_text import parse_goal
+    from alloygan.models.design.goal import DesignGoal
+    from alloygan.models.design.goal_text import parse_goal
 
     earlier = DesignGoal(**_goal_fields(previous)) if previous else None
     return parse_goal(text, earlier)
@@ -29,7 +29,7 @@ def goal_from_fields(fields: dict):
     """A `DesignGoal` from structured fields (batch files, the LLM planner); unknown keys are errors."""
     from pydantic import ValidationError
 
-    from alloygan_models.design.goal import DesignGoal
+    from alloygan.models.design.goal import DesignGoal
 
     try:
         return DesignGoal(**fields)
@@ -41,10 +41,10 @@ def goal_from_fields(fields: dict):
 
 def load_models(base_element: str | None, on_status: Callable[[str], None] | None = None, table=None):
     """(table, generator, forward model) for a base element; trains what is missing, with progress."""
-    from alloygan_models.dataset import load_alloy_table
-    from alloygan_models.forward import load_forward_model
-    from alloygan_models.generative import load_generator
-    from tools.training import generator_family
+    from alloygan.models.dataset import load_alloy_table
+    from alloygan.models.forward import load_forward_model
+    from alloygan.models.generative import load_generator
+    from alloygan.tools.training import generator_family
 
     table = table if table is not None else load_alloy_table()
     forward = load_forward_model(table=table, on_status=on_status)
@@ -59,14 +59,14 @@ def load_models(base_element: str | None, on_status: Callable[[str], None] | Non
 
 def design_alloys(goal, on_status: Callable[[str], None] | None = None, n_generated: int | None = None) -> dict:
     """Run the pipeline; returns {"goal", "candidates", "stats", "notes"} (records as in the README)."""
-    from alloygan_models.dataset import load_alloy_table
-    from alloygan_models.design.pipeline import design, family_of
+    from alloygan.models.dataset import load_alloy_table
+    from alloygan.models.design.pipeline import design, family_of
 
     table = load_alloy_table()
     family_of(goal, table)  # a goal without data fails here, before any model is loaded or trained
     table, generator, forward = load_models(goal.base_element, on_status, table=table)
     result = design(goal, table, generator, forward, n_generated=n_generated, on_status=on_status)
-    from alloygan_models.forward import model_version
+    from alloygan.models.forward import model_version
 
     return {
         "goal": goal.as_json(),
@@ -77,8 +77,8 @@ def design_alloys(goal, on_status: Callable[[str], None] | None = None, n_genera
 
 
 def candidate_record(candidate, rank: int, table) -> dict:
-    from alloygan_models.descriptors.thermal import thermal_feature_dict
-    from tools.serialize import nearest_record, predicted, rounded
+    from alloygan.models.descriptors.thermal import thermal_feature_dict
+    from alloygan.tools.serialize import nearest_record, predicted, rounded
 
     condition = candidate.condition
     derived = thermal_feature_dict(condition["Tg"], condition["Tx"], condition["Tl"])

@@ -39,7 +39,7 @@ def _timed_cli(args: list[str], env: dict) -> float:
 
 def benchmark_design(cold: bool = False, on_step: Callable[[str], None] | None = None) -> dict:
     """Per goal: wall time, generated, unique, passing, share of returned that meet the goal, novelty, cost."""
-    from tools.design import design_alloys, load_models, parse_goal_text
+    from alloygan.tools.design import design_alloys, load_models, parse_goal_text
 
     step = on_step or (lambda _: None)
     step("loading (or training) the models")

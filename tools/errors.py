@@ -5,9 +5,9 @@ them as a message to the planner. Everything else is a bug and keeps its traceba
 """
 from __future__ import annotations
 
-from knowledge_base.composition import CompositionError
-from knowledge_base.store import StoreError
-from knowledge_base.table_miner import MiningError
+from alloygan.knowledge_base.composition import CompositionError
+from alloygan.knowledge_base.store import StoreError
+from alloygan.knowledge_base.table_miner import MiningError
 
 
 class ToolInputError(ValueError):
@@ -15,11 +15,11 @@ class ToolInputError(ValueError):
 
 
 def user_errors() -> tuple[type[Exception], ...]:
-    from alloygan_models.constraints import ConditionError
-    from alloygan_models.design.goal_text import GoalError
-    from alloygan_models.design.pipeline import DesignError
-    from knowledge_base.experiments import ExperimentError
-    from knowledge_base.literature.errors import LiteratureError
+    from alloygan.models.constraints import ConditionError
+    from alloygan.models.design.goal_text import GoalError
+    from alloygan.models.design.pipeline import DesignError
+    from alloygan.knowledge_base.experiments import ExperimentError
+    from alloygan.knowledge_base.literature.errors import LiteratureError
 
     return (ToolInputError, CompositionError, ConditionError, GoalError, DesignError, MiningError, StoreError,
             FileNotFoundError, LiteratureError, ExperimentError)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from tools.errors import ToolInputError
+from alloygan.tools.errors import ToolInputError
 
 COMPARED = ("Tg", "Tx", "Tl", "Trg", "gamma", "dTx")
 SIGMAS = 2.0  # a measurement "inside the prediction" lies within mean ± 2σ
 
 
 def _log(store):
-    from knowledge_base.experiments import ExperimentLog
+    from alloygan.knowledge_base.experiments import ExperimentLog
 
     return ExperimentLog(store)
 
@@ -31,10 +31,10 @@ def suggestion_record(suggestion) -> dict:
 
 def log_suggestions(design: dict | None, ranks: Sequence[int] | None = None, thread: str | None = None) -> list[dict]:
     """Log candidates of a design result (all, or those of the given ranks) as experiment suggestions."""
-    from alloygan_models.design.goal import DesignGoal
-    from knowledge_base.composition import Composition
-    from knowledge_base.experiments import NewSuggestion
-    from tools.knowledge import open_store
+    from alloygan.models.design.goal import DesignGoal
+    from alloygan.knowledge_base.composition import Composition
+    from alloygan.knowledge_base.experiments import NewSuggestion
+    from alloygan.tools.knowledge import open_store
 
     if not design or not design.get("candidates"):
         raise ToolInputError("no designed candidates to log yet; run a design first (e.g. \"find Zr-based glass "
@@ -67,14 +67,14 @@ def log_suggestions(design: dict | None, ranks: Sequence[int] | None = None, thr
 
 
 def list_suggestions() -> list[dict]:
-    from tools.knowledge import open_store
+    from alloygan.tools.knowledge import open_store
 
     with open_store() as store:
         return [suggestion_record(s) for s in _log(store).suggestions()]
 
 
 def show_suggestion(suggestion_id: int) -> dict:
-    from tools.knowledge import open_store
+    from alloygan.tools.knowledge import open_store
 
     with open_store() as store:
         return suggestion_record(_log(store).get(suggestion_id))
@@ -83,14 +83,14 @@ def show_suggestion(suggestion_id: int) -> dict:
 def record_result(suggestion_id: int, Tg: float | None = None, Tx: float | None = None, Tl: float | None = None,
                   amorphous: bool = True, note: str = "") -> dict:
     """Record a measurement; a glass's Tg, Tx, Tl also join the knowledge base (source kind `experiment`)."""
-    from tools.knowledge import open_store
+    from alloygan.tools.knowledge import open_store
 
     with open_store() as store:
         return suggestion_record(_log(store).record(suggestion_id, amorphous, Tg, Tx, Tl, note))
 
 
 def _measured_features(Tg: float, Tx: float, Tl: float) -> dict[str, float]:
-    from alloygan_models.descriptors.thermal import thermal_feature_dict
+    from alloygan.models.descriptors.thermal import thermal_feature_dict
 
     features = thermal_feature_dict(Tg, Tx, Tl)
     return {name: float(features[name][0]) for name in COMPARED}
@@ -99,7 +99,7 @@ def _measured_features(Tg: float, Tx: float, Tl: float) -> dict[str, float]:
 def experiments_report() -> dict:
     """Predicted vs measured (the active-learning loop): per property the mean absolute error and how
     often the measurement fell inside the predicted ±2σ; per experiment the details."""
-    from tools.serialize import rounded
+    from alloygan.tools.serialize import rounded
 
     suggestions = list_suggestions()
     measured = [s for s in suggestions if s["measurement"] is not None]

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from tools.errors import ToolInputError
+from alloygan.tools.errors import ToolInputError
 
 BENCH_FAMILIES = ("Cu", "Fe", "Ti", "Zr")
 
@@ -33,7 +33,7 @@ def _forward_predictor(table, heldout_formulas: set[str]):
     """predict(elements, fractions) -> {"Tg","Tx","Tl": (n,)} by a forward model trained without the
     held-out alloys (rows with an element it never saw are NaN); None when no forward model exists."""
     try:
-        from alloygan_models.forward import train_forward_model
+        from alloygan.models.forward import train_forward_model
     except ImportError:
         return None, "conditional accuracy skipped: no forward model (alloygan_models.forward) available"
     keep = np.array([formula not in heldout_formulas for formula in table.frame["formula"]])
@@ -55,7 +55,7 @@ def _forward_predictor(table, heldout_formulas: set[str]):
 
 def model_list(value: str | Sequence[str] | None, default: Sequence[str]) -> list[str]:
     """--models as a list of known generative models (`default` when None), in the order given."""
-    from alloygan_models.generative import GENERATIVE_MODELS
+    from alloygan.models.generative import GENERATIVE_MODELS
 
     names = list(dict.fromkeys(name_list(value, default, "--models")))
     unknown = [m for m in names if m not in GENERATIVE_MODELS]
@@ -66,7 +66,7 @@ def model_list(value: str | Sequence[str] | None, default: Sequence[str]) -> lis
 
 def check_families(family_names: Sequence[str], table) -> None:
     """Each name must be a base element with enough alloys for a generator of its own."""
-    from alloygan_models.generative import MIN_FAMILY_ALLOYS
+    from alloygan.models.generative import MIN_FAMILY_ALLOYS
 
     counts = table.frame["base_element"].value_counts()
     small = [f for f in family_names if counts.get(f, 0) < MIN_FAMILY_ALLOYS]
@@ -89,10 +89,10 @@ def bench_generative(
 
     With `ablation`, the models are our generator and its variants with one change each
     (`alloygan_models.generative.config.ABLATIONS`) instead of the four presets."""
-    from alloygan_models.dataset import load_alloy_table
-    from alloygan_models.generative import GENERATIVE_MODELS, default_config
-    from alloygan_models.generative import evaluation
-    from alloygan_models.generative.config import ABLATIONS
+    from alloygan.models.dataset import load_alloy_table
+    from alloygan.models.generative import GENERATIVE_MODELS, default_config
+    from alloygan.models.generative import evaluation
+    from alloygan.models.generative.config import ABLATIONS
 
     family_names = name_list(families, BENCH_FAMILIES, "--families")
     if ablation and models is not None:
@@ -140,7 +140,7 @@ def bench_generative(
 def train_generative(model: str = "ours", family: str = "Zr", seed: int = 0, epochs: int | None = None,
                      on_progress: Callable[[int, int, dict], None] | None = None) -> dict:
     """Train (and save) one generator; its metrics, training time and where it was saved."""
-    from alloygan_models.generative import train_generator
+    from alloygan.models.generative import train_generator
 
     try:
         result = train_generator(model, family, seed=seed, epochs=epochs, on_progress=on_progress)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from knowledge_base.composition import Composition, element_symbols
-from knowledge_base.store import AlloyStore
-from knowledge_base.table_miner import mine_table, shipped_table, table_to_csv
-from tools.errors import ToolInputError
+from alloygan.knowledge_base.composition import Composition, element_symbols
+from alloygan.knowledge_base.store import AlloyStore
+from alloygan.knowledge_base.table_miner import mine_table, shipped_table, table_to_csv
+from alloygan.tools.errors import ToolInputError
 
 
 def open_store() -> AlloyStore:
@@ -78,9 +78,9 @@ class AlloyQuery(BaseModel):
 
 
 def query_alloys(query: AlloyQuery) -> list[dict]:
-    from alloygan_models.constraints import parse_conditions
-    from alloygan_models.dataset import alloy_table
-    from tools.serialize import alloy_record
+    from alloygan.models.constraints import parse_conditions
+    from alloygan.models.dataset import alloy_table
+    from alloygan.tools.serialize import alloy_record
 
     base = _element_list(query.base, "--base")
     require = _element_list(query.require, "--require")
@@ -114,10 +114,10 @@ def parse_compositions(formulas: Sequence[str]) -> list[Composition]:
 
 def describe_alloys(formulas: Sequence[str]) -> list[dict]:
     """Composition, known data and all features when known, composition descriptors and cost."""
-    from alloygan_models.dataset import alloy_table
-    from alloygan_models.descriptors.elemental import describe_composition
-    from knowledge_base.prices import alloy_cost_usd_per_kg
-    from tools.serialize import alloy_record, rounded
+    from alloygan.models.dataset import alloy_table
+    from alloygan.models.descriptors.elemental import describe_composition
+    from alloygan.knowledge_base.prices import alloy_cost_usd_per_kg
+    from alloygan.tools.serialize import alloy_record, rounded
 
     if not formulas:
         raise ToolInputError("give at least one formula, e.g. alloygan describe Zr65Cu17.5Ni10Al7.5")

@@ -28,7 +28,7 @@ from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from langgraph.prebuilt import InjectedState
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tools.errors import ToolInputError, user_errors
+from alloygan.tools.errors import ToolInputError, user_errors
 
 _Reporting = tuple[Callable[[str], None] | None, threading.Event | None]
 _status: ContextVar[_Reporting] = ContextVar("alloygan_tool_status", default=(None, None))
@@ -103,7 +103,7 @@ class SearchLiteratureArgs(_Args):
 
 
 def _search_literature(query: str, k: int = 5):
-    from tools.literature import SearchArgs, search_literature, validated
+    from alloygan.tools.literature import SearchArgs, search_literature, validated
 
     passages = search_literature(validated(SearchArgs, query=query, k=k))
     content = [{"document": p["document"], "page": p["page"], "score": round(p["score"], 3),
@@ -119,7 +119,7 @@ class ExtractAlloyDataArgs(_Args):
 
 
 def _extract_alloy_data(paths: list[str], method: str | None = None, commit: bool = False):
-    from tools.literature import ExtractArgs, extract_alloy_data, validated
+    from alloygan.tools.literature import ExtractArgs, extract_alloy_data, validated
 
     _report(f"extracting alloy data from {len(paths)} path(s)")
     result = extract_alloy_data(validated(ExtractArgs, paths=paths, method=method, commit=commit))
@@ -141,7 +141,7 @@ class QueryAlloysArgs(_Args):
 
 
 def _query_alloys(base=None, require=(), exclude=(), where=None, limit=10):
-    from tools.knowledge import AlloyQuery, query_alloys
+    from alloygan.tools.knowledge import AlloyQuery, query_alloys
 
     query = AlloyQuery(base=base, require=list(require), exclude=list(exclude), where=where)
     found = query_alloys(query)
@@ -157,7 +157,7 @@ class DescribeAlloyArgs(_Args):
 
 
 def _describe_alloy(formulas: list[str]):
-    from tools.knowledge import describe_alloys
+    from alloygan.tools.knowledge import describe_alloys
 
     records = describe_alloys(formulas)
     content = []
@@ -181,7 +181,7 @@ class PredictPropertiesArgs(_Args):
 
 
 def _predict_properties(formulas: list[str]):
-    from tools.prediction import predict_properties
+    from alloygan.tools.prediction import predict_properties
 
     records = predict_properties(formulas, on_status=_report)
     content = []
@@ -207,7 +207,7 @@ class TrainModelsArgs(_Args):
 
 def _train_models(family: str | None = None, model: str | None = None):
     try:
-        from tools.training import train_models
+        from alloygan.tools.training import train_models
     except ImportError:
         raise ToolInputError("training is not available in this installation (tools.training is missing)") from None
     result = train_models(family=family, model=model, on_status=_report)
@@ -216,7 +216,7 @@ def _train_models(family: str | None = None, model: str | None = None):
 
 # --- design -------------------------------------------------------------------------------
 def _goal_fields_help() -> str:
-    from alloygan_models.design.goal import DesignGoal
+    from alloygan.models.design.goal import DesignGoal
 
     return "; ".join(f"{name}: {field.description}" for name, field in DesignGoal.model_fields.items()
                      if name != "not_understood")
@@ -236,7 +236,7 @@ class DesignAlloysArgs(_Args):
 
 def _design_alloys(request: str | None = None, goal: dict | None = None, refine: bool = True,
                    current_goal: dict | None = None):
-    from tools.design import design_alloys, goal_from_fields, parse_goal_text
+    from alloygan.tools.design import design_alloys, goal_from_fields, parse_goal_text
 
     if not request and not goal:
         raise ToolInputError("give the goal: `request` in plain words and/or structured `goal` fields")
@@ -282,7 +282,7 @@ class LogSuggestionArgs(_Args):
 
 def _log_experiment_suggestion(ranks: list[int] | None = None, design: dict | None = None,
                                config: RunnableConfig = None):
-    from tools.experiments import log_suggestions
+    from alloygan.tools.experiments import log_suggestions
 
     # the conversation's thread id, from the run's config (an injected argument would be stripped by the tool node)
     thread = ((config or {}).get("configurable") or {}).get("thread_id")
@@ -303,7 +303,7 @@ class RecordResultArgs(_Args):
 
 def _record_experiment_result(suggestion_id: int, amorphous: bool = True, Tg: float | None = None,
                               Tx: float | None = None, Tl: float | None = None, note: str = ""):
-    from tools.experiments import record_result
+    from alloygan.tools.experiments import record_result
 
     record = record_result(suggestion_id, Tg=Tg, Tx=Tx, Tl=Tl, amorphous=amorphous, note=note)
     content = {"id": record["id"], "formula": record["formula"], "status": record["status"],
@@ -365,8 +365,8 @@ def agent_tools() -> list[BaseTool]:
 
 def llm_settings():
     """The LLM endpoint settings: the environment, then ALLOYGAN_HOME/llm.env (ALLOYGAN_LLM_* lines)."""
-    from knowledge_base.literature.llm_settings import LLMSettings
-    from tools.paths import llm_settings_path
+    from alloygan.knowledge_base.literature.llm_settings import LLMSettings
+    from alloygan.tools.paths import llm_settings_path
 
     path = llm_settings_path()
     try:
@@ -379,6 +379,6 @@ def llm_settings():
 
 def chat_model(settings=None):
     """A `ChatOpenAI` for the configured endpoint (any OpenAI-compatible server)."""
-    from knowledge_base.literature.llm_settings import chat_model_from_settings
+    from alloygan.knowledge_base.literature.llm_settings import chat_model_from_settings
 
     return chat_model_from_settings(settings or llm_settings(), purpose="the LLM planner")

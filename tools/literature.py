@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tools.errors import ToolInputError
+from alloygan.tools.errors import ToolInputError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -98,7 +98,7 @@ def _all_failed(failures: list[tuple[str, str]]) -> ToolInputError:
 def ingest_documents(args: IngestArgs, on_progress: Callable[[Path, str, int, int], None] | None = None,
                      on_file: Callable[[Any], None] | None = None) -> dict:
     """Index the documents; per file: added / known / failed with the reason, chunk counts."""
-    from knowledge_base.literature.ingestion import ingest_paths
+    from alloygan.knowledge_base.literature.ingestion import ingest_paths
 
     paths = _existing(args.paths)
     report = ingest_paths(paths, on_progress=on_progress, on_file=on_file)
@@ -109,7 +109,7 @@ def ingest_documents(args: IngestArgs, on_progress: Callable[[Path, str, int, in
 
 def search_literature(args: SearchArgs) -> list[dict]:
     """Passages for the query, best first: document, page, score (cosine similarity), text."""
-    from knowledge_base.literature.vector_store import LiteratureIndex
+    from alloygan.knowledge_base.literature.vector_store import LiteratureIndex
 
     with LiteratureIndex(create=False) as index:
         return [p.as_dict() for p in index.search(args.query, args.k)]
@@ -117,7 +117,7 @@ def search_literature(args: SearchArgs) -> list[dict]:
 
 def literature_documents() -> list[dict]:
     """The documents in the index."""
-    from knowledge_base.literature.vector_store import LiteratureIndex
+    from alloygan.knowledge_base.literature.vector_store import LiteratureIndex
 
     with LiteratureIndex(create=False) as index:
         return index.documents()
@@ -127,7 +127,7 @@ def extraction_method(requested: str | None) -> str:
     """The method to use: the requested one, else llm when an LLM is configured, else rules."""
     if requested:
         return requested
-    from knowledge_base.literature.llm_settings import LLMSettings
+    from alloygan.knowledge_base.literature.llm_settings import LLMSettings
 
     return "llm" if LLMSettings().configured else "rules"
 
@@ -136,12 +136,12 @@ def extract_alloy_data(args: ExtractArgs, chat_model: Any = None,
                        on_document: Callable[[Path, int, int], None] | None = None,
                        on_chunk: Callable[[Path, int, int], None] | None = None) -> dict:
     """Alloy records with provenance (and the rejected candidates with reasons); `commit` stores them."""
-    from knowledge_base.literature.extraction import commit_records, extract_documents
+    from alloygan.knowledge_base.literature.extraction import commit_records, extract_documents
 
     paths = _existing(args.paths)
     method = extraction_method(args.method)
     if method == "llm" and chat_model is None:
-        from knowledge_base.literature.llm_settings import chat_model_from_settings
+        from alloygan.knowledge_base.literature.llm_settings import chat_model_from_settings
 
         chat_model = chat_model_from_settings(purpose="--llm extraction")
     extractions = extract_documents(paths, method, chat_model=chat_model, on_document=on_document, on_chunk=on_chunk)
@@ -149,7 +149,7 @@ def extract_alloy_data(args: ExtractArgs, chat_model: Any = None,
         raise _all_failed([(e.path, e.failed) for e in extractions])
     committed = None
     if args.commit:
-        from tools.knowledge import open_store
+        from alloygan.tools.knowledge import open_store
 
         with open_store() as store:
             committed = commit_records(store, extractions)
@@ -168,8 +168,8 @@ def discover_papers(args: DiscoverArgs) -> dict:
         raise ToolInputError("discovery searches arXiv/OpenAlex over the internet; add --online to allow it")
     if args.ingest and not args.download_to:
         raise ToolInputError("--ingest needs --download DIR (where to put the PDFs)")
-    from knowledge_base.literature.discovery import download, search
-    from knowledge_base.literature.errors import DiscoveryError
+    from alloygan.knowledge_base.literature.discovery import download, search
+    from alloygan.knowledge_base.literature.errors import DiscoveryError
 
     candidates = search(args.service, args.query, args.max_results)
     downloaded, failed = [], []

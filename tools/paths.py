@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from knowledge_base.paths import alloygan_home
+from alloygan.knowledge_base.paths import alloygan_home
 
 __all__ = ["alloygan_home", "conversations_path", "chat_history_path", "llm_settings_path"]
 

@@ -5,18 +5,18 @@ import csv
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from knowledge_base.composition import Composition, CompositionError
-from tools.errors import ToolInputError
+from alloygan.knowledge_base.composition import Composition, CompositionError
+from alloygan.tools.errors import ToolInputError
 
 SHOWN = ("Tg", "Tx", "Tl", "Trg", "gamma", "dTx")
 
 
 def predict_properties(inputs: Sequence[str], nearest: int = 3, on_status: Callable[[str], None] | None = None) -> list[dict]:
     """One record per input, in input order; an input that cannot be predicted gets `{"input", "error"}`."""
-    from alloygan_models.dataset import load_alloy_table
-    from alloygan_models.forward import load_forward_model
-    from alloygan_models.known import KnownAlloys
-    from tools.serialize import nearest_record, prediction_fields, rounded
+    from alloygan.models.dataset import load_alloy_table
+    from alloygan.models.forward import load_forward_model
+    from alloygan.models.known import KnownAlloys
+    from alloygan.tools.serialize import nearest_record, prediction_fields, rounded
 
     table = load_alloy_table()
     model = load_forward_model(table=table, on_status=on_status)
@@ -84,7 +84,7 @@ def write_predictions_csv(records: list[dict], path: Path) -> None:
 
 
 def benchmark_forward(seed: int = 0, on_step: Callable[[str], None] | None = None) -> dict:
-    from alloygan_models.dataset import load_alloy_table
-    from alloygan_models.forward.evaluation import benchmark_forward as run
+    from alloygan.models.dataset import load_alloy_table
+    from alloygan.models.forward.evaluation import benchmark_forward as run
 
     return run(load_alloy_table(), seed=seed, on_step=on_step)

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tools.errors import ToolInputError
-from tools.generative import BENCH_FAMILIES, check_families, model_list, name_list
+from alloygan.tools.errors import ToolInputError
+from alloygan.tools.generative import BENCH_FAMILIES, check_families, model_list, name_list
 
 REPORT_MODELS = ("gan", "gan-plus", "cgan", "ours")
 PAGE = "report.md"
@@ -45,8 +45,8 @@ def _staging_dir(out: Path) -> Path:
 
 
 def _generator_summary(family: str, models: list[str]) -> str:
-    from alloygan_models.figures_generative import LABELS
-    from alloygan_models.generative.registry import saved_metadata
+    from alloygan.models.figures_generative import LABELS
+    from alloygan.models.generative.registry import saved_metadata
 
     parts = []
     for model in models:
@@ -59,7 +59,7 @@ def _generator_summary(family: str, models: list[str]) -> str:
 
 
 def _page(forward: dict, family_counts: dict[str, int], models: list[str], seed: int, seconds: float) -> str:
-    from alloygan_models.figures_generative import LABELS
+    from alloygan.models.figures_generative import LABELS
 
     n = forward["n_alloys"]
     a, b = forward["scores"]["random_80_20"], forward["scores"]["grouped_by_system"]
@@ -123,9 +123,9 @@ def write_report(
     on_progress: ProgressCallback | None = None,
 ) -> dict:
     """Forward parity plots, data distributions, generative PCA densities and training curves, and `report.md`."""
-    from alloygan_models.dataset import load_alloy_table
-    from alloygan_models.figures_forward import write_forward_figures
-    from alloygan_models.figures_generative import LABELS, write_generative_figures
+    from alloygan.models.dataset import load_alloy_table
+    from alloygan.models.figures_forward import write_forward_figures
+    from alloygan.models.figures_generative import LABELS, write_generative_figures
 
     started = time.perf_counter()
     out = _checked_out_dir(out_dir)

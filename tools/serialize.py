@@ -9,7 +9,7 @@ import math
 
 import pandas as pd
 
-from knowledge_base.records import Alloy, Report
+from alloygan.knowledge_base.records import Alloy, Report
 
 
 def rounded(value: float | None, digits: int = 6) -> float | None:
@@ -35,7 +35,7 @@ def report_source(report: Report) -> dict:
 
 def alloy_record(alloy: Alloy, features: pd.Series) -> dict:
     """A known alloy: composition, median temperatures, every feature, its reports' sources."""
-    from alloygan_models.descriptors.thermal import FEATURE_NAMES
+    from alloygan.models.descriptors.thermal import FEATURE_NAMES
 
     return {
         "composition": alloy.composition.as_dict(),

@@ -4,12 +4,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from tools.errors import ToolInputError
+from alloygan.tools.errors import ToolInputError
 
 
 def generator_family(base_element: str | None, table) -> str:
     """Which generator serves a base element: its own family model when the family is big enough, else "all"."""
-    from alloygan_models.generative.registry import ALL_FAMILIES, MIN_FAMILY_ALLOYS
+    from alloygan.models.generative.registry import ALL_FAMILIES, MIN_FAMILY_ALLOYS
 
     counts = table.frame["base_element"].value_counts()
     return base_element if base_element and counts.get(base_element, 0) >= MIN_FAMILY_ALLOYS else ALL_FAMILIES
@@ -17,14 +17,14 @@ def generator_family(base_element: str | None, table) -> str:
 
 def default_families(table) -> list[str]:
     """Every family `design` uses a model of: each big-enough base element, and "all" for the rest."""
-    from alloygan_models.generative.registry import ALL_FAMILIES, MIN_FAMILY_ALLOYS
+    from alloygan.models.generative.registry import ALL_FAMILIES, MIN_FAMILY_ALLOYS
 
     counts = table.frame["base_element"].value_counts()
     return [f for f, n in counts.items() if n >= MIN_FAMILY_ALLOYS] + [ALL_FAMILIES]
 
 
 def _check_family(family: str, table) -> None:
-    from alloygan_models.generative.registry import family_table
+    from alloygan.models.generative.registry import family_table
 
     try:
         family_table(family, table)
@@ -38,12 +38,12 @@ def train_models(
     on_status: Callable[[str], None] | None = None,
 ) -> dict:
     """Retrain what is stale (the data or the settings changed) and report what was trained or reused."""
-    from alloygan_models.dataset import load_alloy_table
-    from alloygan_models.forward import load_forward_model
-    from alloygan_models.forward.registry import saved_metadata
-    from alloygan_models.generative import GENERATIVE_MODELS, load_generator
-    from alloygan_models.generative.registry import saved_metadata as generator_metadata
-    from tools.design import DEFAULT_GENERATOR
+    from alloygan.models.dataset import load_alloy_table
+    from alloygan.models.forward import load_forward_model
+    from alloygan.models.forward.registry import saved_metadata
+    from alloygan.models.generative import GENERATIVE_MODELS, load_generator
+    from alloygan.models.generative.registry import saved_metadata as generator_metadata
+    from alloygan.tools.design import DEFAULT_GENERATOR
 
     status = on_status or (lambda _: None)
     model = model or DEFAULT_GENERATOR

@@ -11,11 +11,11 @@ try:  # typer >= 0.2x vendors its own copy of click
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as click_exceptions
 
-from agent.cli import bench, describe, design, kb, models
-from agent.cli import lit
-from agent.cli import chat, experiments
-from agent.cli import report
-from agent.cli.output import err_console, print_error
+from alloygan.agent.cli import bench, describe, design, kb, models
+from alloygan.agent.cli import lit
+from alloygan.agent.cli import chat, experiments
+from alloygan.agent.cli import report
+from alloygan.agent.cli.output import err_console, print_error
 
 app = typer.Typer(
     name="alloygan",
@@ -43,7 +43,7 @@ app.command("report")(report.report)
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line and exit code 2, never a traceback."""
-    from tools.errors import user_errors
+    from alloygan.tools.errors import user_errors
 
     try:
         code = app(args=argv, prog_name="alloygan", standalone_mode=False)

@@ -8,18 +8,18 @@ import typer
 
 app = typer.Typer(help="Benchmarks that print figures (JSON with --json).", no_args_is_help=True)
 
-from agent.cli.lit import bench_extract  # noqa: E402
+from alloygan.agent.cli.lit import bench_extract  # noqa: E402
 
 app.command("extract")(bench_extract)
 
-from agent.cli.generative import bench_generative  # noqa: E402
+from alloygan.agent.cli.generative import bench_generative  # noqa: E402
 
 app.command("generative")(bench_generative)
 
-from agent.cli.models import bench_forward  # noqa: E402
+from alloygan.agent.cli.models import bench_forward  # noqa: E402
 
 app.command("forward")(bench_forward)
 
-from agent.cli.design import bench_design  # noqa: E402
+from alloygan.agent.cli.design import bench_design  # noqa: E402
 
 app.command("design")(bench_design)

@@ -8,14 +8,14 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from agent.cli.output import console, err_console, fail, print_json
+from alloygan.agent.cli.output import console, err_console, fail, print_json
 
 THREAD_HELP = "Continue this conversation (its id is printed after each answer)."
 OFFLINE_HELP = "Use the offline planner even when an LLM is configured."
 
 
 def _assistant(offline: bool):
-    from agent.assistant import Assistant
+    from alloygan.agent.assistant import Assistant
 
     return Assistant(planner="offline" if offline else None)
 
@@ -27,8 +27,8 @@ def ask(
     offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
 ) -> None:
     """One turn with the assistant (LLM planner when configured, else offline rules), printed."""
-    from agent.assistant import TurnCancelled, new_thread_id
-    from agent.repl import render_turn, run_turn
+    from alloygan.agent.assistant import TurnCancelled, new_thread_id
+    from alloygan.agent.repl import render_turn, run_turn
 
     if not text.strip():
         fail('the request is empty; e.g. alloygan ask "find Zr-based glass with Trg>0.6 avoiding Ag"')
@@ -54,8 +54,8 @@ def chat(
     offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
 ) -> None:
     """A conversation in the terminal: goals, follow-ups that refine them, /candidates, /log, /quit."""
-    from agent.assistant import new_thread_id
-    from agent.repl import ChatSession
+    from alloygan.agent.assistant import new_thread_id
+    from alloygan.agent.repl import ChatSession
 
     with _assistant(offline) as assistant:
         thread_id = assistant.require_thread(thread) if thread else new_thread_id()
@@ -69,7 +69,7 @@ def batch(
     json_out: bool = typer.Option(False, "--json", help="Print the summary rows as JSON."),
 ) -> None:
     """Design for many goals; resumable (finished goals are skipped); exit 1 if any goal failed."""
-    from agent.batch import load_goals, run_batch
+    from alloygan.agent.batch import load_goals, run_batch
 
     load_goals(goals)  # a bad file stops here, before anything is written
     spinner = console.status("batch", spinner="dots") if console.is_terminal and not json_out else None

@@ -6,7 +6,7 @@ from typing import List
 import typer
 from rich.table import Table
 
-from agent.cli.output import console, fmt, print_json
+from alloygan.agent.cli.output import console, fmt, print_json
 
 
 def describe(
@@ -14,7 +14,7 @@ def describe(
     json_out: bool = typer.Option(False, "--json", help="Print a JSON array, one record per formula."),
 ) -> None:
     """Parsed composition, known temperatures and all 26 features (when in the store), descriptors and cost."""
-    from tools.knowledge import describe_alloys
+    from alloygan.tools.knowledge import describe_alloys
 
     records = describe_alloys(formulas)
     if json_out:
@@ -32,7 +32,7 @@ def _print_record(record: dict) -> None:
     if known is None:
         console.print("Not in the knowledge base (no measured temperatures).", style="yellow")
     else:
-        from alloygan_models.descriptors.thermal import CRITERIA
+        from alloygan.models.descriptors.thermal import CRITERIA
 
         console.print(f"Known: Tg {known['Tg']:g} K, Tx {known['Tx']:g} K, Tl {known['Tl']:g} K "
                       f"(median of {known['n_reports']} report(s))")

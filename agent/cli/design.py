@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from agent.cli.output import console, err_console, fail, fits, fmt, plus_minus, print_json, progress
+from alloygan.agent.cli.output import console, err_console, fail, fits, fmt, plus_minus, print_json, progress
 
 
 def parse_goal(
@@ -15,7 +15,7 @@ def parse_goal(
     json_out: bool = typer.Option(False, "--json", help="Print the parsed goal as JSON."),
 ) -> None:
     """Show how a goal in plain words is understood (offline grammar, no LLM)."""
-    from tools.design import parse_goal_text
+    from alloygan.tools.design import parse_goal_text
 
     goal = parse_goal_text(text)
     if json_out:
@@ -34,7 +34,7 @@ def design(
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the candidates as CSV."),
 ) -> None:
     """Design alloys for a goal: generate, predict, screen, cost and rank candidates."""
-    from tools.design import design_alloys, parse_goal_text, write_candidates_csv
+    from alloygan.tools.design import design_alloys, parse_goal_text, write_candidates_csv
 
     if out is not None and not out.resolve().parent.is_dir():
         fail(f"--out {out}: directory {out.resolve().parent} does not exist; create it or choose another path")
@@ -62,7 +62,7 @@ DEMO_GOAL = "find Zr-based glass with Trg>0.6 avoiding Ag"
 
 def demo(goal: str = typer.Argument(DEMO_GOAL, help="The goal to design for.")) -> None:
     """The main job on the embedded default: build the knowledge base, train what is missing, design for a goal."""
-    from tools.knowledge import kb_stats
+    from alloygan.tools.knowledge import kb_stats
 
     stats = kb_stats()
     console.print(f"[bold]alloygan[/] (offline, embedded store): {stats['unique_compositions']} known alloys from "
@@ -74,7 +74,7 @@ def demo(goal: str = typer.Argument(DEMO_GOAL, help="The goal to design for.")) 
 
 def print_design(result: dict) -> None:
     """The answer as a person reads it: goal, candidates (a table, or one block each on a narrow screen), sources."""
-    from alloygan_models.design.goal import DesignGoal
+    from alloygan.models.design.goal import DesignGoal
 
     goal = DesignGoal(**{k: v for k, v in result["goal"].items()})
     console.print(f"[bold]Goal:[/] {goal.describe()}", soft_wrap=True)
@@ -143,7 +143,7 @@ def bench_design(
     """The design pipeline on a fixed list of goals: time, candidates, share meeting the goal, novelty, cost."""
     from contextlib import nullcontext
 
-    from tools.design_bench import benchmark_design
+    from alloygan.tools.design_bench import benchmark_design
 
     spinner = nullcontext() if json_out else console.status("benchmarking the design pipeline", spinner="dots")
     with spinner as status:

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from agent.cli.output import console, fmt, plus_minus, print_json
+from alloygan.agent.cli.output import console, fmt, plus_minus, print_json
 
 app = typer.Typer(help="The experiment log: suggested alloys, measured results, predicted vs measured.",
                   no_args_is_help=True)
@@ -30,7 +30,7 @@ def _measured(s: dict) -> str:
 @app.command("list")
 def list_(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Every suggestion: composition, predicted Tg/Tx/Tl ±1σ, status, measured values, goal."""
-    from tools.experiments import list_suggestions
+    from alloygan.tools.experiments import list_suggestions
 
     suggestions = list_suggestions()
     if json_out:
@@ -58,7 +58,7 @@ def list_(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 def show(suggestion_id: int = typer.Argument(..., help="Suggestion id (see `alloygan experiments list`)."),
          json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """One suggestion in full: predictions, goal, model versions, the recorded result."""
-    from tools.experiments import show_suggestion
+    from alloygan.tools.experiments import show_suggestion
 
     s = show_suggestion(suggestion_id)
     if json_out:
@@ -98,7 +98,7 @@ def record(
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Record a lab result; a glass's Tg/Tx/Tl join the knowledge base (the next `alloygan train` uses them)."""
-    from tools.experiments import record_result
+    from alloygan.tools.experiments import record_result
 
     s = record_result(suggestion_id, Tg=tg, Tx=tx, Tl=tl, amorphous=amorphous == YesNo.yes, note=note)
     if json_out:
@@ -116,7 +116,7 @@ def record(
 @app.command("report")
 def report(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Predicted vs measured: per property the mean absolute error and how often the value fell inside ±2σ."""
-    from tools.experiments import experiments_report
+    from alloygan.tools.experiments import experiments_report
 
     data = experiments_report()
     if json_out:

@@ -6,7 +6,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from agent.cli.output import console, fmt, print_json
+from alloygan.agent.cli.output import console, fmt, print_json
 
 MODEL_LABELS = {"gan": "GAN", "gan-plus": "GAN+", "cgan": "CGAN (paper)", "ours": "ours"}
 
@@ -23,7 +23,7 @@ def bench_generative(
     """Generative models vs the sampling floor: KL, JS, Wasserstein, validity, novelty, rediscovery."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from tools.generative import bench_generative as run_bench
+    from alloygan.tools.generative import bench_generative as run_bench
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("epochs"),
                   TimeElapsedColumn(), console=console, transient=True, disable=json_out) as progress:

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from agent.cli.output import console, fmt, print_json
+from alloygan.agent.cli.output import console, fmt, print_json
 
 app = typer.Typer(help="Build, inspect and query the alloy knowledge base.", no_args_is_help=True)
 
@@ -21,7 +21,7 @@ def build(
     """Fill the store from the published dataset table (shipped, or re-mined from a PDF)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from tools.knowledge import build_knowledge_base
+    from alloygan.tools.knowledge import build_knowledge_base
 
     if source is None:
         stats = build_knowledge_base(export=export)
@@ -44,7 +44,7 @@ def build(
 @app.command("stats")
 def stats(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Rows read, accepted, quarantined, unique compositions, alloys per base element."""
-    from tools.knowledge import kb_stats
+    from alloygan.tools.knowledge import kb_stats
 
     data = kb_stats()
     print_json(data) if json_out else _print_stats(data)
@@ -71,7 +71,7 @@ def query(
     json_out: bool = typer.Option(False, "--json", help="Print a JSON array of alloy records."),
 ) -> None:
     """Known alloys matching elements and property conditions (highest Trg first)."""
-    from tools.knowledge import AlloyQuery, query_alloys
+    from alloygan.tools.knowledge import AlloyQuery, query_alloys
 
     records = query_alloys(AlloyQuery(base=base, require=require or [], exclude=exclude or [], where=where, limit=limit))
     if json_out:
@@ -93,7 +93,7 @@ def query(
 @app.command("quarantine")
 def quarantine(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Rows that could not be read exactly or failed a check, with the reason."""
-    from tools.knowledge import quarantine_rows
+    from alloygan.tools.knowledge import quarantine_rows
 
     rows = quarantine_rows()
     if json_out:

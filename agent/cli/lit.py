@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from agent.cli.output import console, fail, print_json
+from alloygan.agent.cli.output import console, fail, print_json
 
 app = typer.Typer(help="The literature: ingest documents, search passages with citations, extract alloy data.",
                   no_args_is_help=True)
@@ -35,7 +35,7 @@ def ingest(
     json_out: bool = typer.Option(False, "--json", help="Print the per-file results as JSON."),
 ) -> None:
     """Add documents to the literature index (a file already indexed is recognised and skipped)."""
-    from tools.literature import IngestArgs, ingest_documents, validated
+    from alloygan.tools.literature import IngestArgs, ingest_documents, validated
 
     args = validated(IngestArgs, paths=[str(p) for p in paths])
     labels = {"added": "[green]added[/]", "known": "[dim]known[/]", "failed": "[red]failed[/]"}
@@ -73,7 +73,7 @@ def search(
     json_out: bool = typer.Option(False, "--json", help='Print a JSON array of {"document", "page", "score", "text"}.'),
 ) -> None:
     """Passages of the indexed documents closest in meaning to the query, with their citations."""
-    from tools.literature import SearchArgs, search_literature, validated
+    from alloygan.tools.literature import SearchArgs, search_literature, validated
 
     passages = search_literature(validated(SearchArgs, query=query, k=k))
     if json_out:
@@ -89,7 +89,7 @@ def search(
 @app.command("documents")
 def documents(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """The documents in the literature index."""
-    from tools.literature import literature_documents
+    from alloygan.tools.literature import literature_documents
 
     rows = literature_documents()
     if json_out:
@@ -113,7 +113,7 @@ def extract(
     details: bool = typer.Option(False, "--details", help="With --json: also the rejected candidates and per-file results."),
 ) -> None:
     """Alloy records (composition, Tg, Tx, Tl in K) with provenance: document, page, quote."""
-    from tools.literature import ExtractArgs, extract_alloy_data, validated
+    from alloygan.tools.literature import ExtractArgs, extract_alloy_data, validated
 
     if rules and llm:
         fail("--rules and --llm exclude each other; give one of them")
@@ -177,7 +177,7 @@ def discover(
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Find open-access papers on arXiv or OpenAlex (needs --online), optionally download and ingest them."""
-    from tools.literature import DiscoverArgs, discover_papers, validated
+    from alloygan.tools.literature import DiscoverArgs, discover_papers, validated
 
     result = discover_papers(validated(DiscoverArgs, query=query, service=service, max_results=max_results,
                                        online=online, download_to=str(download_to) if download_to else None,
@@ -198,7 +198,7 @@ def bench_extract(
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Precision and recall of the rule extractor; ingestion throughput and search latency."""
-    from knowledge_base.literature import benchmark
+    from alloygan.knowledge_base.literature import benchmark
 
     figures: dict = {}
     notes = []

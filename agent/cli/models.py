@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from agent.cli.output import console, err_console, fits, fmt, plus_minus, print_json
+from alloygan.agent.cli.output import console, err_console, fits, fmt, plus_minus, print_json
 
 
 
@@ -20,8 +20,8 @@ def predict(
     json_out: bool = typer.Option(False, "--json", help="Print a JSON array, one record per input in input order."),
 ) -> None:
     """Predict Tg, Tx, Tl, Trg, γ, ΔTx with uncertainties, the GFA probability and the nearest known alloys."""
-    from tools.errors import ToolInputError
-    from tools.prediction import predict_properties, read_composition_column, write_predictions_csv
+    from alloygan.tools.errors import ToolInputError
+    from alloygan.tools.prediction import predict_properties, read_composition_column, write_predictions_csv
 
     inputs = list(formulas or [])
     if file is not None:
@@ -29,7 +29,7 @@ def predict(
     if not inputs:
         raise ToolInputError("give formulas or --file CSV, e.g. alloygan predict Zr65Cu17.5Ni10Al7.5")
     if file is None:  # formulas typed on the command line: a bad one is an input error, not a row
-        from tools.knowledge import parse_compositions
+        from alloygan.tools.knowledge import parse_compositions
 
         parse_compositions(inputs)
     records = predict_properties(inputs, on_status=lambda m: err_console.print(m + " …", style="dim"))
@@ -93,7 +93,7 @@ def bench_forward(
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Forward-model accuracy: random 80/20 split and 5 folds grouped by alloy system, beside the paper."""
-    from tools.prediction import benchmark_forward
+    from alloygan.tools.prediction import benchmark_forward
 
     spinner = nullcontext() if json_out else console.status("benchmarking the forward model", spinner="dots")
     with spinner as status:
@@ -139,7 +139,7 @@ def train(
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Bring the forward model and the generators up to date with the knowledge base (retrains what is stale)."""
-    from tools.training import train_models
+    from alloygan.tools.training import train_models
 
     spinner = nullcontext() if json_out else console.status("training", spinner="dots")
     with spinner as status:

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.text import Text
 
-from agent.formatting import fmt, plus_minus  # noqa: F401 - the CLI's number formats
+from alloygan.agent.formatting import fmt, plus_minus  # noqa: F401 - the CLI's number formats
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)

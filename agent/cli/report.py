@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from agent.cli.output import console, print_json
+from alloygan.agent.cli.output import console, print_json
 
 
 def report(
@@ -19,7 +19,7 @@ def report(
     """Figures of the forward and generative models (AlloyGAN Fig. 3, 5a, 5d) and a Markdown page linking them."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from tools.report import write_report
+    from alloygan.tools.report import write_report
 
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=console, transient=True, disable=json_out or not console.is_terminal)

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
 from langchain_core.tools import BaseTool
 
-from agent.answer import summarize
-from agent.config import AgentConfig
-from agent.grounding import ungrounded_numbers
-from agent.planners.offline import OfflinePlanner
-from agent.prompts import system_message_text
-from agent.state import State, turn_tool_messages, user_text
+from alloygan.agent.answer import summarize
+from alloygan.agent.config import AgentConfig
+from alloygan.agent.grounding import ungrounded_numbers
+from alloygan.agent.planners.offline import OfflinePlanner
+from alloygan.agent.prompts import system_message_text
+from alloygan.agent.state import State, turn_tool_messages, user_text
 
 USAGE_KEYS = ("input_tokens", "output_tokens", "total_tokens")
 

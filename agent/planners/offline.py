@@ -19,8 +19,8 @@ import uuid
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolCall
 
-from agent.answer import help_answer, summarize
-from agent.state import State, current_turn, turn_tool_messages
+from alloygan.agent.answer import help_answer, summarize
+from alloygan.agent.state import State, current_turn, turn_tool_messages
 
 _FORMULA = re.compile(r"(?<![\w.])(?:\(?[A-Z][a-z]?\d+(?:\.\d+)?\)?\d*(?:\.\d+)?){2,}(?![\w.])")
 _ELEMENT = re.compile(r"\b[A-Z][a-z]?\b")
@@ -54,7 +54,7 @@ def _ranks(text: str) -> list[int] | None:
 
 
 def _query_call(text: str) -> ToolCall | None:
-    from tools.design import parse_goal_text
+    from alloygan.tools.design import parse_goal_text
 
     try:
         goal = parse_goal_text(text)
@@ -75,7 +75,7 @@ def is_follow_up(text: str, goal: dict | None) -> bool:
         return False
     if _FOLLOW_UP.search(text):
         return True
-    from tools.design import parse_goal_text
+    from alloygan.tools.design import parse_goal_text
 
     try:
         return parse_goal_text(text).base_element is None  # no family named: it can only refine
@@ -84,7 +84,7 @@ def is_follow_up(text: str, goal: dict | None) -> bool:
 
 
 def _design_call(text: str, goal: dict | None) -> ToolCall | None:
-    from tools.design import parse_goal_text
+    from alloygan.tools.design import parse_goal_text
 
     follow_up = is_follow_up(text, goal)
     try:
@@ -140,7 +140,7 @@ class OfflinePlanner:
 
 
 def _not_understood(text: str) -> list[str]:
-    from tools.design import parse_goal_text
+    from alloygan.tools.design import parse_goal_text
 
     try:
         return parse_goal_text(text).not_understood

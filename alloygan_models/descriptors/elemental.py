@@ -52,11 +52,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from alloygan_models.descriptors import element_data
-from alloygan_models.encoding import ElementVocabulary
+from alloygan.models.descriptors import element_data
+from alloygan.models.encoding import ElementVocabulary
 
 if TYPE_CHECKING:
-    from knowledge_base.composition import Composition
+    from alloygan.knowledge_base.composition import Composition
 
 GAS_CONSTANT = 8.314  # J/(mol K), the value of matminer and of Yang & Zhang (2012)
 KJ_PER_MOL_PER_EV_PER_ATOM = 96.4853  # matminer's Miedema conversion

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alloygan_models.constraints import PropertyRange
-from alloygan_models.descriptors.thermal import thermal_property
+from alloygan.models.constraints import PropertyRange
+from alloygan.models.descriptors.thermal import thermal_property
 
 MAX_ROUNDS = 20
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from alloygan_models.constraints import PropertyRange
-from knowledge_base.composition import element_symbols
-from knowledge_base.records import PLAUSIBLE_K
+from alloygan.models.constraints import PropertyRange
+from alloygan.knowledge_base.composition import element_symbols
+from alloygan.knowledge_base.records import PLAUSIBLE_K
 
 MAX_CANDIDATES = 500
 # Where a property of any metallic glass can lie: the temperatures' plausible ranges (the

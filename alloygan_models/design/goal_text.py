@@ -21,9 +21,9 @@ from functools import lru_cache
 
 from pydantic import ValidationError
 
-from alloygan_models.constraints import PropertyRange, parse_conditions
-from alloygan_models.descriptors.thermal import property_spellings
-from alloygan_models.design.goal import DesignGoal, ElementLimit
+from alloygan.models.constraints import PropertyRange, parse_conditions
+from alloygan.models.descriptors.thermal import property_spellings
+from alloygan.models.design.goal import DesignGoal, ElementLimit
 
 NOVEL_DEFAULT_AT_PCT = 5.0
 _NUM = r"(\d+(?:\.\d+)?|\.\d+)"

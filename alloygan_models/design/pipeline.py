@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from alloygan_models.dataset import AlloyTable
-from alloygan_models.descriptors.thermal import TEMPERATURES
-from alloygan_models.design.conditions import sample_conditions
-from alloygan_models.design.goal import DesignGoal
-from alloygan_models.design.postprocess import postprocess
-from alloygan_models.design.ranking import NOVELTY_WEIGHT, novelty_bonus, rank, select_diverse
-from alloygan_models.known import KnownAlloys
-from knowledge_base.composition import Composition
-from knowledge_base.prices import cost_usd_per_kg
+from alloygan.models.dataset import AlloyTable
+from alloygan.models.descriptors.thermal import TEMPERATURES
+from alloygan.models.design.conditions import sample_conditions
+from alloygan.models.design.goal import DesignGoal
+from alloygan.models.design.postprocess import postprocess
+from alloygan.models.design.ranking import NOVELTY_WEIGHT, novelty_bonus, rank, select_diverse
+from alloygan.models.known import KnownAlloys
+from alloygan.knowledge_base.composition import Composition
+from alloygan.knowledge_base.prices import cost_usd_per_kg
 
 SHOWN = ("Tg", "Tx", "Tl", "Trg", "gamma", "dTx")
 GENERATED_PER_CANDIDATE = 2000

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from alloygan_models.design.goal import DesignGoal
-from alloygan_models.encoding import ElementVocabulary
-from alloygan_models.metrics import ROUND_AT_PCT, clean_generated, first_unique_rows
+from alloygan.models.design.goal import DesignGoal
+from alloygan.models.encoding import ElementVocabulary
+from alloygan.models.metrics import ROUND_AT_PCT, clean_generated, first_unique_rows
 
 
 def postprocess(raw: np.ndarray, vocabulary: ElementVocabulary, goal: DesignGoal) -> tuple[np.ndarray, np.ndarray]:

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alloygan_models.dataset import AlloyTable
-from alloygan_models.encoding import ElementVocabulary
-from alloygan_models.forward.model import gfa_label
-from alloygan_models.forward.registry import train_forward_model
+from alloygan.models.dataset import AlloyTable
+from alloygan.models.encoding import ElementVocabulary
+from alloygan.models.forward.model import gfa_label
+from alloygan.models.forward.registry import train_forward_model
 
 SCORED = ("Tg", "Tx", "Tl", "Trg", "gamma")
 PAPER = {  # AlloyGAN (arXiv 2502.18127) and the earlier work it quotes (Zhou et al. 2023); not deduplicated
@@ -110,8 +110,8 @@ def gfa_scores(truth: np.ndarray, predicted: np.ndarray) -> dict:
 
 def report_table(table: AlloyTable) -> AlloyTable:
     """One row per report instead of per alloy: the table as it is before deduplication."""
-    from alloygan_models.dataset import alloy_table
-    from knowledge_base.records import Alloy
+    from alloygan.models.dataset import alloy_table
+    from alloygan.knowledge_base.records import Alloy
 
     return alloy_table([Alloy(r.composition, [r], a.base_element) for a in table.alloys for r in a.reports])
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from alloygan_models.descriptors.elemental import CompositionDescriptors
-from alloygan_models.encoding import ElementVocabulary
+from alloygan.models.descriptors.elemental import CompositionDescriptors
+from alloygan.models.encoding import ElementVocabulary
 
 
 class ForwardFeatures:

@@ -32,11 +32,11 @@ from functools import cache, cached_property
 
 import numpy as np
 
-from alloygan_models.constraints import PropertyRange
-from alloygan_models.descriptors.thermal import TEMPERATURES, resolve_property, thermal_property
-from alloygan_models.encoding import ElementVocabulary
-from alloygan_models.forward.features import ForwardFeatures
-from knowledge_base.composition import Composition
+from alloygan.models.constraints import PropertyRange
+from alloygan.models.descriptors.thermal import TEMPERATURES, resolve_property, thermal_property
+from alloygan.models.encoding import ElementVocabulary
+from alloygan.models.forward.features import ForwardFeatures
+from alloygan.knowledge_base.composition import Composition
 
 MODELLED = ("log_Tl", "Trg", "alpha")
 GOOD_GFA_TRG = 0.6  # the method's GFA class: good when Trg >= 0.6 (METHOD.md)

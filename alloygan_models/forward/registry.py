@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from alloygan_models.dataset import AlloyTable, load_alloy_table
-from alloygan_models.forward.model import ForwardModel
-from knowledge_base.composition import Composition
-from knowledge_base.paths import alloygan_home
+from alloygan.models.dataset import AlloyTable, load_alloy_table
+from alloygan.models.forward.model import ForwardModel
+from alloygan.knowledge_base.composition import Composition
+from alloygan.knowledge_base.paths import alloygan_home
 
 FORMAT_VERSION = 4  # bump when the model or its features change: saved models are retrained
 DEFAULT_SETTINGS = ForwardModel().get_params()

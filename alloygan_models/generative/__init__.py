@@ -1,14 +1,14 @@
 """Generative models of alloy compositions: AlloyGAN's CGAN, its two baselines, and ours.
 
-    from alloygan_models.generative import load_generator
+    from alloygan.models.generative import load_generator
     generator = load_generator(model="ours", family="Zr")   # NumPy sampler, no torch
     amounts = generator.sample(Tg, Tx, Tl, family="Zr", seed=0)   # (n, V)
 
 Importing this package does not import torch; training does. See
 docs/generative_models.md for the models, the comparison and the commands.
 """
-from alloygan_models.generative.config import GENERATIVE_MODELS, GenerativeConfig, default_config
-from alloygan_models.generative.registry import (
+from alloygan.models.generative.config import GENERATIVE_MODELS, GenerativeConfig, default_config
+from alloygan.models.generative.registry import (
     ALL_FAMILIES,
     MIN_FAMILY_ALLOYS,
     MIN_MULTI_FAMILY_ALLOYS,
@@ -17,7 +17,7 @@ from alloygan_models.generative.registry import (
     model_directory,
     train_generator,
 )
-from alloygan_models.generative.sampler import Generator
+from alloygan.models.generative.sampler import Generator
 
 __all__ = [
     "ALL_FAMILIES",

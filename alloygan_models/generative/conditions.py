@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from alloygan_models.descriptors.thermal import FEATURE_NAMES, thermal_features
+from alloygan.models.descriptors.thermal import FEATURE_NAMES, thermal_features
 
 
 @dataclass(frozen=True)

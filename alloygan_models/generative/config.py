@@ -16,7 +16,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, fields, replace
 
-from alloygan_models.descriptors.thermal import FEATURE_NAMES, TEMPERATURES
+from alloygan.models.descriptors.thermal import FEATURE_NAMES, TEMPERATURES
 
 GENERATIVE_MODELS: tuple[str, ...] = ("cgan", "gan", "gan-plus", "ours")
 OUTPUTS = ("sigmoid", "softmax", "sparsemax", "gated")

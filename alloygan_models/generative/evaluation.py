@@ -26,12 +26,12 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from alloygan_models import metrics
-from alloygan_models.dataset import AlloyTable
-from alloygan_models.descriptors.thermal import TEMPERATURES
-from alloygan_models.encoding import ElementVocabulary
-from alloygan_models.generative.config import GenerativeConfig
-from alloygan_models.generative.sampler import Generator
+from alloygan.models import metrics
+from alloygan.models.dataset import AlloyTable
+from alloygan.models.descriptors.thermal import TEMPERATURES
+from alloygan.models.encoding import ElementVocabulary
+from alloygan.models.generative.config import GenerativeConfig
+from alloygan.models.generative.sampler import Generator
 
 N_SPLITS = 5
 N_QUALITY = 1000
@@ -180,7 +180,7 @@ def benchmark_family(
 
     `models` names presets, or maps labels to configs (variants of a preset, for ablations).
     """
-    from alloygan_models.generative.registry import train_generator
+    from alloygan.models.generative.registry import train_generator
 
     configs = dict(models) if isinstance(models, Mapping) else {model: None for model in models}
     floor = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from alloygan_models.generative.config import GenerativeConfig
+from alloygan.models.generative.config import GenerativeConfig
 
 LEAKY_SLOPE = 0.2
 

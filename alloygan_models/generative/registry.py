@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from alloygan_models.dataset import AlloyTable, load_alloy_table
-from alloygan_models.encoding import ElementVocabulary
-from alloygan_models.generative.conditions import ConditionScaling
-from alloygan_models.generative.config import GENERATIVE_MODELS, GenerativeConfig, default_config
-from alloygan_models.generative.sampler import META_FILE, STATE_FILE, WEIGHTS_FILE, Generator
-from knowledge_base.paths import alloygan_home
+from alloygan.models.dataset import AlloyTable, load_alloy_table
+from alloygan.models.encoding import ElementVocabulary
+from alloygan.models.generative.conditions import ConditionScaling
+from alloygan.models.generative.config import GENERATIVE_MODELS, GenerativeConfig, default_config
+from alloygan.models.generative.sampler import META_FILE, STATE_FILE, WEIGHTS_FILE, Generator
+from alloygan.knowledge_base.paths import alloygan_home
 
 MODEL_FORMAT_VERSION = 1
 MIN_FAMILY_ALLOYS = 30
@@ -105,8 +105,8 @@ def train_generator(
     `table` replaces the knowledge base as the data (the bench passes its training split);
     `config` replaces the preset of `model`; `epochs` overrides the config's epochs.
     """
-    from alloygan_models import metrics
-    from alloygan_models.generative.train import fit_gan, make_evaluator
+    from alloygan.models import metrics
+    from alloygan.models.generative.train import fit_gan, make_evaluator
 
     _check_model(model)
     config = config or default_config(model, family)
@@ -226,7 +226,7 @@ def load_generator(
         return Generator.load(model_directory(model, family))
     if not train_if_missing:
         raise FileNotFoundError(f"no usable {model} generator for {family} ({reason}); train it with "
-                                f"alloygan_models.generative.train_generator({model!r}, {family!r}) or `alloygan train`")
+                                f"alloygan.models.generative.train_generator({model!r}, {family!r}) or `alloygan train`")
     return train_generator(model, family, seed=seed, on_progress=on_progress, table=data).generator
 
 
@@ -234,7 +234,7 @@ def load_network(model: str, family: str):
     """The saved torch generator (state_dict loaded with weights_only=True)."""
     import torch
 
-    from alloygan_models.generative.model import CompositionGenerator
+    from alloygan.models.generative.model import CompositionGenerator
 
     directory = model_directory(model, family)
     metadata = json.loads((directory / META_FILE).read_text(encoding="utf-8"))

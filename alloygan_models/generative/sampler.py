@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from alloygan_models.encoding import ElementVocabulary
-from alloygan_models.generative.conditions import ConditionScaling
-from alloygan_models.generative.config import GenerativeConfig
+from alloygan.models.encoding import ElementVocabulary
+from alloygan.models.generative.conditions import ConditionScaling
+from alloygan.models.generative.config import GenerativeConfig
 
 LEAKY_SLOPE = 0.2
 CHUNK_ROWS = 16384  # keeps the hidden activations of one chunk to a few tens of MB

@@ -14,9 +14,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from alloygan_models import metrics
-from alloygan_models.generative.config import GenerativeConfig
-from alloygan_models.generative.model import CompositionDiscriminator, CompositionGenerator
+from alloygan.models import metrics
+from alloygan.models.generative.config import GenerativeConfig
+from alloygan.models.generative.model import CompositionDiscriminator, CompositionGenerator
 
 ProgressCallback = Callable[[int, int, dict], None]
 # One thread: these matrices are tiny, and on a shared 2-core machine two OpenMP threads

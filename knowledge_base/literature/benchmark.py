@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from knowledge_base.composition import Composition
+from alloygan.knowledge_base.composition import Composition
 
 SEARCH_QUERIES = (
     "Zr-based alloys with silver",
@@ -39,9 +39,9 @@ def precision_recall(found: list[tuple], truth: list[tuple]) -> dict:
 
 def bench_rules_on_pdf(pdf: Path) -> dict:
     """The rule extractor on the dataset table PDF against the rows the table miner accepts."""
-    from knowledge_base.literature.documents import read_document
-    from knowledge_base.literature.rule_extractor import extract_with_rules
-    from knowledge_base.table_miner import mine_table
+    from alloygan.knowledge_base.literature.documents import read_document
+    from alloygan.knowledge_base.literature.rule_extractor import extract_with_rules
+    from alloygan.knowledge_base.table_miner import mine_table
 
     truth = [_key(r.composition, r.Tg, r.Tx, r.Tl) for r in mine_table(pdf).reports]
     started = time.perf_counter()
@@ -59,8 +59,8 @@ def snippet_truth(directory: Path) -> dict[str, list[tuple]]:
 
 def bench_rules_on_snippets(directory: Path) -> dict:
     """The rule extractor on every snippet of `directory` against `expected.json` (one level up)."""
-    from knowledge_base.literature.documents import read_document
-    from knowledge_base.literature.rule_extractor import extract_with_rules
+    from alloygan.knowledge_base.literature.documents import read_document
+    from alloygan.knowledge_base.literature.rule_extractor import extract_with_rules
 
     truth = snippet_truth(directory)
     per_file, all_found, all_truth = {}, [], []
@@ -74,9 +74,9 @@ def bench_rules_on_snippets(directory: Path) -> dict:
 
 def bench_ingest_and_search(paths: list[Path], repeats: int = 3) -> dict:
     """Ingest `paths` into a throw-away index, then time searches (after one warm-up query)."""
-    from knowledge_base.literature.embeddings import MiniLMEmbedding
-    from knowledge_base.literature.ingestion import ingest_paths
-    from knowledge_base.literature.vector_store import LiteratureIndex
+    from alloygan.knowledge_base.literature.embeddings import MiniLMEmbedding
+    from alloygan.knowledge_base.literature.ingestion import ingest_paths
+    from alloygan.knowledge_base.literature.vector_store import LiteratureIndex
 
     embedding = MiniLMEmbedding()
     started = time.perf_counter()

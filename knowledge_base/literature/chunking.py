@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from knowledge_base.literature.documents import Document
-from knowledge_base.literature.model_files import MODEL_MAX_TOKENS, token_count
+from alloygan.knowledge_base.literature.documents import Document
+from alloygan.knowledge_base.literature.model_files import MODEL_MAX_TOKENS, token_count
 
 MAX_TOKENS = MODEL_MAX_TOKENS - 2  # the model adds its two markers
 CHUNKER_VERSION = f"paragraphs-{MAX_TOKENS}-tokens-v1"

@@ -9,7 +9,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from knowledge_base.literature.errors import DiscoveryError
+from alloygan.knowledge_base.literature.errors import DiscoveryError
 
 SERVICES = ("arxiv", "openalex")
 

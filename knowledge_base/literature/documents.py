@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge_base.literature.errors import DocumentError
-from knowledge_base.table_miner import sha256_of
+from alloygan.knowledge_base.literature.errors import DocumentError
+from alloygan.knowledge_base.table_miner import sha256_of
 
 KINDS = {".pdf": "pdf", ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
          ".html": "html", ".htm": "html"}
@@ -134,7 +134,7 @@ def _decode(path: Path) -> str:
 def _read_markup(path: Path, kind: str) -> tuple[str, list[Page]]:
     text = _decode(path)
     if kind == "html":
-        from knowledge_base.literature.html_reader import read_html
+        from alloygan.knowledge_base.literature.html_reader import read_html
 
         title, body, tables = read_html(text)
         grids = tuple(tuple(tuple(row) for row in table) for table in tables)

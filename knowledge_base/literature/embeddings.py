@@ -18,7 +18,7 @@ from typing import Any
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from knowledge_base.literature.model_files import MODEL_NAME, MODEL_PACKAGE, model_path
+from alloygan.knowledge_base.literature.model_files import MODEL_NAME, MODEL_PACKAGE, model_path
 
 _lock = threading.Lock()
 _loaded: dict[str, Any] = {}

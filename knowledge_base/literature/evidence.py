@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
-from knowledge_base.literature.units import TEMPERATURE_UNIT, temperature_unit
+from alloygan.knowledge_base.literature.units import TEMPERATURE_UNIT, temperature_unit
 
 _DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−"), "-")
 _QUOTES = {ord("‘"): "'", ord("’"): "'", ord("“"): '"', ord("”"): '"'}

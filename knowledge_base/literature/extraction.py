@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from knowledge_base.literature.documents import find_documents, read_document
-from knowledge_base.literature.errors import DocumentError
-from knowledge_base.literature.records import ExtractedRecord, Rejection
-from knowledge_base.records import Source
-from knowledge_base.store import AlloyStore
+from alloygan.knowledge_base.literature.documents import find_documents, read_document
+from alloygan.knowledge_base.literature.errors import DocumentError
+from alloygan.knowledge_base.literature.records import ExtractedRecord, Rejection
+from alloygan.knowledge_base.records import Source
+from alloygan.knowledge_base.store import AlloyStore
 
 ExtractionMethod = Literal["rules", "llm"]
 SOURCE_KIND = {"rules": "mined-rules", "llm": "mined-llm"}
@@ -55,7 +55,7 @@ def extract_documents(
     out = [DocumentExtraction(str(path), method, document=path.name, failed=reason) for path, reason in problems]
     extractor = None
     if method == "llm":
-        from knowledge_base.literature.llm_extractor import LLMExtractor
+        from alloygan.knowledge_base.literature.llm_extractor import LLMExtractor
 
         if chat_model is None:
             raise ValueError("the LLM extractor needs a chat model")
@@ -70,7 +70,7 @@ def extract_documents(
                                           failed=str(error).removeprefix(f"{path}: ")))
             continue
         if extractor is None:
-            from knowledge_base.literature.rule_extractor import extract_with_rules
+            from alloygan.knowledge_base.literature.rule_extractor import extract_with_rules
 
             result = extract_with_rules(document)
             calls = 0

@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from knowledge_base.literature.chunking import chunk_document
-from knowledge_base.literature.documents import find_documents, read_document
-from knowledge_base.literature.errors import DocumentError
-from knowledge_base.literature.vector_store import LiteratureIndex, writer_lock
-from knowledge_base.table_miner import sha256_of
+from alloygan.knowledge_base.literature.chunking import chunk_document
+from alloygan.knowledge_base.literature.documents import find_documents, read_document
+from alloygan.knowledge_base.literature.errors import DocumentError
+from alloygan.knowledge_base.literature.vector_store import LiteratureIndex, writer_lock
+from alloygan.knowledge_base.table_miner import sha256_of
 
 # (path, stage, done, total): stage is "read" (pages) or "embed" (chunks)
 Progress = Callable[[Path, str, int, int], None]

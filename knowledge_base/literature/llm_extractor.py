@@ -25,14 +25,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from knowledge_base.literature.chunking import Chunk, chunk_document
-from knowledge_base.literature.documents import Document
-from knowledge_base.literature.evidence import (canonical_number, formula_numbers, numbers_in, quote_occurs,
+from alloygan.knowledge_base.literature.chunking import Chunk, chunk_document
+from alloygan.knowledge_base.literature.documents import Document
+from alloygan.knowledge_base.literature.evidence import (canonical_number, formula_numbers, numbers_in, quote_occurs,
                                                 temperature_units_in)
-from knowledge_base.literature.prompt import ExtractionPrompt, build_messages, load_prompt
-from knowledge_base.literature.records import Evidence, ExtractedRecord, Rejection, make_record, rejection
-from knowledge_base.literature.rule_extractor import ExtractionResult
-from knowledge_base.literature.units import rate_to_K_per_min, temperature_unit, to_kelvin
+from alloygan.knowledge_base.literature.prompt import ExtractionPrompt, build_messages, load_prompt
+from alloygan.knowledge_base.literature.records import Evidence, ExtractedRecord, Rejection, make_record, rejection
+from alloygan.knowledge_base.literature.rule_extractor import ExtractionResult
+from alloygan.knowledge_base.literature.units import rate_to_K_per_min, temperature_unit, to_kelvin
 
 MAX_ATTEMPTS = 3
 _RELEVANT = re.compile(r"T\s?_?\{?[gxlL]\}?(?![A-Za-z])|glass[- ]transition|crystalli[sz]|liquidus", re.IGNORECASE)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from knowledge_base.literature.errors import LLMNotConfiguredError
+from alloygan.knowledge_base.literature.errors import LLMNotConfiguredError
 
 ENV_VARIABLES = ("ALLOYGAN_LLM_BASE_URL", "ALLOYGAN_LLM_MODEL", "ALLOYGAN_LLM_API_KEY")
 

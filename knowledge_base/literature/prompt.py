@@ -34,7 +34,7 @@ class ExtractionPrompt:
 @lru_cache(maxsize=4)
 def load_prompt(name: str = PROMPT_NAME) -> ExtractionPrompt:
     """The prompt file `prompts/<name>.yaml` (shipped as package data)."""
-    text = resources.files("prompts").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+    text = resources.files("alloygan.prompts").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     missing = [key for key in ("name", "version", "system", "examples") if not data.get(key)]
     if missing:

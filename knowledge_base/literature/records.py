@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 
-from knowledge_base.composition import Composition, CompositionError
-from knowledge_base.records import Report, Source, temperature_problems
+from alloygan.knowledge_base.composition import Composition, CompositionError
+from alloygan.knowledge_base.records import Report, Source, temperature_problems
 
 Method = Literal["rules", "llm"]
 

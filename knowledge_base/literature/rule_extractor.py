@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from knowledge_base.literature.documents import Document, Page
-from knowledge_base.literature.records import Evidence, ExtractedRecord, Rejection, rejection
-from knowledge_base.literature.statements import heating_rates, read_text
-from knowledge_base.literature.tables import markdown_grids, read_grid, table_caption, text_grids
-from knowledge_base.table_miner import MiningError, mine_table
+from alloygan.knowledge_base.literature.documents import Document, Page
+from alloygan.knowledge_base.literature.records import Evidence, ExtractedRecord, Rejection, rejection
+from alloygan.knowledge_base.literature.statements import heating_rates, read_text
+from alloygan.knowledge_base.literature.tables import markdown_grids, read_grid, table_caption, text_grids
+from alloygan.knowledge_base.table_miner import MiningError, mine_table
 
 # The miner's layout: a header line naming the composition column twice (two table columns).
 _DATASET_HEADER = re.compile(r"^.*\bComposition\b.*\bComposition\b.*$", re.MULTILINE)

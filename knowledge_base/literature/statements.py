@@ -25,8 +25,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from knowledge_base.literature.records import Evidence, ExtractedRecord, Rejection, make_record, rejection
-from knowledge_base.literature.units import RATE_UNIT, TEMPERATURE_UNIT, rate_to_K_per_min, temperature_unit, to_kelvin
+from alloygan.knowledge_base.literature.records import Evidence, ExtractedRecord, Rejection, make_record, rejection
+from alloygan.knowledge_base.literature.units import RATE_UNIT, TEMPERATURE_UNIT, rate_to_K_per_min, temperature_unit, to_kelvin
 
 # One character for one character, so that spans found in the matchable text are spans of the original.
 _MATCHABLE = str.maketrans("₀₁₂₃₄₅₆₇₈₉‐‑‒–—−\u00a0∼≃≅", "0123456789------ ~≈≈")

@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from knowledge_base.literature.records import Evidence, ExtractedRecord, Rejection, make_record, rejection
-from knowledge_base.literature.units import rate_to_K_per_min, temperature_unit, to_kelvin
+from alloygan.knowledge_base.literature.records import Evidence, ExtractedRecord, Rejection, make_record, rejection
+from alloygan.knowledge_base.literature.units import rate_to_K_per_min, temperature_unit, to_kelvin
 
 _COMPOSITION = re.compile(r"^(?:nominal\s+)?(?:composition|alloy|glass|sample|material|bmg|mg)s?\b"
                           r"(?:\s*\(at\.?\s*%\))?", re.IGNORECASE)

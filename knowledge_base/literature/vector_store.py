@@ -13,10 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge_base.literature.chunking import CHUNKER_VERSION, Chunk
-from knowledge_base.literature.documents import Document
-from knowledge_base.literature.errors import EmptyIndexError, IndexBusyError, IndexMismatchError
-from knowledge_base.paths import alloygan_home
+from alloygan.knowledge_base.literature.chunking import CHUNKER_VERSION, Chunk
+from alloygan.knowledge_base.literature.documents import Document
+from alloygan.knowledge_base.literature.errors import EmptyIndexError, IndexBusyError, IndexMismatchError
+from alloygan.knowledge_base.paths import alloygan_home
 
 COLLECTION = "papers"
 EMBED_BATCH = 32
@@ -76,7 +76,7 @@ class LiteratureIndex:
         from chromadb.config import Settings
 
         if embedding_function is None:
-            from knowledge_base.literature.embeddings import MiniLMEmbedding
+            from alloygan.knowledge_base.literature.embeddings import MiniLMEmbedding
 
             embedding_function = MiniLMEmbedding()
         self.directory = Path(directory or index_directory())

@@ -57,8 +57,8 @@ def last_tool_result(messages: list[BaseMessage]) -> ToolMessage:
 @pytest.fixture
 def scripted_assistant(tmp_path):
     """An assistant whose planner is a scripted model; conversations in a temporary file."""
-    from agent.assistant import Assistant
-    from agent.config import AgentConfig
+    from alloygan.agent.assistant import Assistant
+    from alloygan.agent.config import AgentConfig
 
     made = []
 
@@ -76,7 +76,7 @@ def scripted_assistant(tmp_path):
 
 @pytest.fixture
 def offline_assistant(tmp_path):
-    from agent.assistant import Assistant
+    from alloygan.agent.assistant import Assistant
 
     assistant = Assistant(planner="offline", checkpoint_path=tmp_path / "conversations.sqlite")
     yield assistant

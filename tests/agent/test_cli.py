@@ -68,7 +68,7 @@ def test_chat_holds_the_follow_up_through_a_pipe(run_cli, monkeypatch):
 
 
 def test_ctrl_c_in_chat_cancels_the_turn_not_the_session(scripted_assistant):
-    from agent.repl import ChatSession
+    from alloygan.agent.repl import ChatSession
 
     assistant, _ = scripted_assistant(KeyboardInterrupt(), AIMessage("Hello! State a design goal."))
     inputs = iter([KeyboardInterrupt(), "hello", "hello again", EOFError()])
@@ -142,16 +142,16 @@ def test_a_bad_goals_file_is_one_line_exit_2_and_writes_nothing(run_cli, tmp_pat
 
 
 def test_an_unexpected_error_in_one_goal_does_not_stop_the_batch(run_cli, tmp_path, monkeypatch):
-    import tools.design
+    import alloygan.tools.design
 
-    real = tools.design.design_alloys
+    real = alloygan.tools.design.design_alloys
 
     def flaky(goal, **kwargs):
         if goal.base_element == "Cu":
             raise RuntimeError("simulated bug")
         return real(goal, **kwargs)
 
-    monkeypatch.setattr(tools.design, "design_alloys", flaky)
+    monkeypatch.setattr(alloygan.tools.design, "design_alloys", flaky)
     goals = tmp_path / "goals.yaml"
     goals.write_text("- Cu-based glass, 2 candidates\n- Zr-based glass with Trg>0.6, 2 candidates\n")
     code, out, _ = run_cli("batch", str(goals), "--out", str(tmp_path / "out"), "--json")

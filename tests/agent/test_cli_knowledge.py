@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from knowledge_base.composition import Composition
+from alloygan.knowledge_base.composition import Composition
 
 
 def _json(run_cli, *args):

@@ -20,7 +20,7 @@ def _novel_design() -> dict:
 @pytest.fixture
 def logged(fresh_home):
     """Two suggestions logged from a design (predicted Tg 701±10, Tx 780±12, Tl 1150±20 for #1)."""
-    from tools.experiments import log_suggestions
+    from alloygan.tools.experiments import log_suggestions
 
     return log_suggestions(_novel_design(), thread="lab-thread")
 
@@ -54,7 +54,7 @@ def test_recorded_results_join_the_knowledge_base_and_the_report_compares(logged
     code, out, err = run_cli("experiments", "record", "2", "--amorphous", "no", "--note", "crystalline")
     assert code == 0 and "did not form a glass" in out
 
-    from tools.knowledge import AlloyQuery, query_alloys
+    from alloygan.tools.knowledge import AlloyQuery, query_alloys
 
     found = [a for a in query_alloys(AlloyQuery(require=["Ni"], base="Zr")) if a["composition"] == NOVEL]
     assert len(found) == 1 and (found[0]["Tg"], found[0]["Tx"], found[0]["Tl"]) == (712, 790, 1300)
@@ -116,8 +116,8 @@ def test_an_empty_log_says_how_to_fill_it(fresh_home, run_cli):
 
 def test_the_next_training_includes_the_recorded_experiment(logged, run_cli, monkeypatch):
     """The active-learning loop: record a result, `alloygan train`, the forward model has one more alloy."""
-    import alloygan_models.generative as generative
-    from alloygan_models.dataset import load_alloy_table
+    import alloygan.models.generative as generative
+    from alloygan.models.dataset import load_alloy_table
 
     before = len(load_alloy_table())
     assert run_cli("experiments", "record", "1", "--tg", "712", "--tx", "790", "--tl", "1150")[0] == 0
@@ -142,9 +142,9 @@ def test_a_family_without_data_is_refused_before_anything_trains(fresh_home, run
 
 LOGGER = """
 import json, os, signal, sys
-import knowledge_base.experiments as experiments
+import alloygan.knowledge_base.experiments as experiments
 from tests.agent.conftest import synthetic_design
-from tools.experiments import log_suggestions
+from alloygan.tools.experiments import log_suggestions
 
 BATCH, KILL_AT_ROW = 40, int(sys.argv[1])
 calls = 0

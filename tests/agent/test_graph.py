@@ -6,10 +6,10 @@ import json
 import pytest
 from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
 
-from agent.assistant import Assistant, TurnCancelled
-from agent.config import AgentConfig
+from alloygan.agent.assistant import Assistant, TurnCancelled
+from alloygan.agent.config import AgentConfig
 from tests.agent.conftest import last_tool_result, tool_call
-from tools.errors import ToolInputError
+from alloygan.tools.errors import ToolInputError
 
 GOAL = "find Zr-based glass with Trg>0.6 avoiding Ag, top 3"
 FOLLOW_UP = "now also avoid Be and keep cost under $25/kg"
@@ -148,7 +148,7 @@ def test_an_unexpected_tool_failure_or_bad_arguments_are_messages_the_planner_re
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("tools.prediction.predict_properties", boom)
+    monkeypatch.setattr("alloygan.tools.prediction.predict_properties", boom)
     seen = []
 
     def react(messages):
@@ -168,7 +168,7 @@ def test_an_unexpected_tool_failure_or_bad_arguments_are_messages_the_planner_re
 
 def test_logging_through_the_graph_uses_the_conversations_design_and_thread(offline_assistant, fresh_home):
     from tests.agent.conftest import synthetic_design
-    from tools.experiments import list_suggestions
+    from alloygan.tools.experiments import list_suggestions
 
     design = synthetic_design(3)
     offline_assistant.graph.update_state({"configurable": {"thread_id": "lab"}},

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from agent.grounding import numbers_written, ungrounded_numbers
+from alloygan.agent.grounding import numbers_written, ungrounded_numbers
 
 RESULT = json.dumps({"candidates": [
     {"rank": 1, "formula": "Zr47.5Cu42Al8.5Ni1.1Co0.9", "Tg": {"mean": 697.43, "std": 12.71},

@@ -19,7 +19,7 @@ def _tool_call(call_id: str, name: str, **args) -> dict:
 
 
 def test_ask_runs_the_llm_planner_over_the_openai_wire_format(server, run_cli):
-    from tools.prediction import predict_properties
+    from alloygan.tools.prediction import predict_properties
 
     expected = predict_properties([KNOWN])[0]
     answer = (f"{KNOWN} is predicted at Tg {expected['Tg']['mean']:.0f} K and Trg {expected['Trg']['mean']:.3f} "
@@ -59,7 +59,7 @@ def test_an_invented_number_over_the_wire_is_replaced(server, run_cli):
 
 
 def test_the_llm_endpoint_can_come_from_the_settings_file(fresh_home, monkeypatch):
-    from agent.assistant import Assistant
+    from alloygan.agent.assistant import Assistant
 
     for name in LLM_VARIABLES:
         monkeypatch.delenv(name, raising=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import HumanMessage
 
-from agent.planners.offline import OfflinePlanner, is_follow_up, route
+from alloygan.agent.planners.offline import OfflinePlanner, is_follow_up, route
 
 ZR_GOAL = {"base_element": "Zr", "excluded_elements": ["Ag"], "constraints": [{"property": "Trg", "min": 0.6}],
            "required_elements": [], "n_candidates": 10, "seed": 0}

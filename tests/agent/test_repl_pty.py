@@ -22,7 +22,7 @@ GOAL = "find Zr-based glass with Trg>0.6 avoiding Ag"
 SLOW_TOOL_SECONDS = 30.0
 CHILD = f"""
 import time
-import tools.design
+import alloygan.tools.design
 
 def slow_design(goal, on_status=None, n_generated=None):
     for step in range({int(SLOW_TOOL_SECONDS / 0.05)}):
@@ -30,8 +30,8 @@ def slow_design(goal, on_status=None, n_generated=None):
         time.sleep(0.05)
     raise AssertionError("the turn was not cancelled")
 
-tools.design.design_alloys = slow_design
-from agent.cli import main
+alloygan.tools.design.design_alloys = slow_design
+from alloygan.agent.cli import main
 main(["chat"])
 """
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]|\r")
@@ -123,9 +123,9 @@ def test_ctrl_c_cancels_the_running_turn_and_history_recalls_input(terminal, fre
 
     history = (fresh_home / "chat_history.txt").read_text()
     assert GOAL in history and "/thread" in history  # kept for the next session
-    from agent.assistant import Assistant
+    from alloygan.agent.assistant import Assistant
     from langchain_core.messages import ToolMessage
-    from tools.paths import conversations_path
+    from alloygan.tools.paths import conversations_path
 
     with Assistant(planner="offline", checkpoint_path=conversations_path()) as assistant:
         messages = assistant.values(thread)["messages"]

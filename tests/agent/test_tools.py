@@ -9,7 +9,7 @@ import pytest
 from langchain_core.messages import ToolMessage
 
 from tests.agent.conftest import synthetic_design
-from tools.langchain_tools import agent_tools
+from alloygan.tools.langchain_tools import agent_tools
 
 SNIPPETS = Path(__file__).resolve().parents[1] / "data" / "literature" / "snippets"
 KNOWN = "Zr65Cu17.5Ni10Al7.5"
@@ -73,9 +73,9 @@ def test_knowledge_base_tools_answer_compact_json_with_sources(tools):
 
 
 def test_literature_tools_search_and_extract(tools, fresh_home, tmp_path, monkeypatch):
-    from knowledge_base.literature import embeddings
+    from alloygan.knowledge_base.literature import embeddings
     from tests.knowledge_base.literature.conftest import HashEmbedding
-    from tools.literature import IngestArgs, ingest_documents
+    from alloygan.tools.literature import IngestArgs, ingest_documents
 
     monkeypatch.setattr(embeddings, "MiniLMEmbedding", HashEmbedding)
     shutil.copy(SNIPPETS / "fe_paper.html", tmp_path)

@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from alloygan_models.constraints import PropertyRange
-from alloygan_models.design.conditions import sample_conditions
-from alloygan_models.design.goal import DesignGoal, ElementLimit
-from alloygan_models.design.postprocess import postprocess
-from alloygan_models.design.ranking import rank, select_diverse
-from alloygan_models.encoding import ElementVocabulary
+from alloygan.models.constraints import PropertyRange
+from alloygan.models.design.conditions import sample_conditions
+from alloygan.models.design.goal import DesignGoal, ElementLimit
+from alloygan.models.design.postprocess import postprocess
+from alloygan.models.design.ranking import rank, select_diverse
+from alloygan.models.encoding import ElementVocabulary
 
 VOCABULARY = ElementVocabulary(("Zr", "Cu", "Al", "Ag", "Ni", "Be"))
 

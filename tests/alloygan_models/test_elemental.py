@@ -9,9 +9,9 @@ import warnings
 import numpy as np
 import pytest
 
-from alloygan_models.descriptors.elemental import CompositionDescriptors, describe_composition
-from alloygan_models.encoding import ElementVocabulary
-from knowledge_base.composition import Composition
+from alloygan.models.descriptors.elemental import CompositionDescriptors, describe_composition
+from alloygan.models.encoding import ElementVocabulary
+from alloygan.knowledge_base.composition import Composition
 
 R = 8.314  # J/(mol K), as matminer
 
@@ -175,7 +175,7 @@ def test_describe_composition_matches_featurize():
 def test_import_and_featurize_stay_light():
     code = (
         "import sys, numpy as np\n"
-        "from alloygan_models.descriptors.elemental import CompositionDescriptors\n"
+        "from alloygan.models.descriptors.elemental import CompositionDescriptors\n"
         "heavy = {'matminer', 'pandas', 'mendeleev', 'pymatgen'}\n"
         "assert not heavy & {m.split('.')[0] for m in sys.modules}, 'heavy import at module import'\n"
         "CompositionDescriptors(['Cu', 'Zr']).featurize(np.array([[0.5, 0.5]]))\n"

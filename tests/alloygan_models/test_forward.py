@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from alloygan_models.constraints import PropertyRange
-from alloygan_models.dataset import load_alloy_table
-from alloygan_models.forward import ForwardModel, PropertyPrediction, load_forward_model
-from alloygan_models.forward.registry import model_directory, saved_metadata
-from knowledge_base.composition import Composition
+from alloygan.models.constraints import PropertyRange
+from alloygan.models.dataset import load_alloy_table
+from alloygan.models.forward import ForwardModel, PropertyPrediction, load_forward_model
+from alloygan.models.forward.registry import model_directory, saved_metadata
+from alloygan.knowledge_base.composition import Composition
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_saved_model_is_reused_and_retrained_when_data_change(fresh_home):
 
 
 def test_gfa_scores_by_hand():
-    from alloygan_models.forward.evaluation import gfa_scores
+    from alloygan.models.forward.evaluation import gfa_scores
 
     truth = np.array([1, 1, 1, 0, 0, 0, 0, 0, 0, 0], dtype=bool)
     predicted = np.array([1, 1, 0, 1, 0, 0, 0, 0, 0, 0], dtype=bool)
@@ -104,7 +104,7 @@ def test_gfa_scores_by_hand():
 
 
 def test_splits_of_the_two_protocols():
-    from alloygan_models.forward.evaluation import random_80_20_indices, system_folds
+    from alloygan.models.forward.evaluation import random_80_20_indices, system_folds
 
     table = load_alloy_table().select(base="Cu")
     train, test = random_80_20_indices(len(table), seed=3)
@@ -120,7 +120,7 @@ def test_splits_of_the_two_protocols():
 
 @pytest.fixture(scope="module")
 def small_benchmark():
-    from alloygan_models.forward.evaluation import benchmark_forward
+    from alloygan.models.forward.evaluation import benchmark_forward
 
     return benchmark_forward(load_alloy_table().select(base="Cu"), seed=0, repeats=2)
 
@@ -141,10 +141,10 @@ def test_benchmark_reports_every_gfa_average(small_benchmark):
 
 
 def test_bench_forward_prints_both_averages(run_cli, monkeypatch, small_benchmark):
-    import tools.prediction
-    from agent.cli.output import console
+    import alloygan.tools.prediction
+    from alloygan.agent.cli.output import console
 
-    monkeypatch.setattr(tools.prediction, "benchmark_forward", lambda seed, on_step=None: small_benchmark)
+    monkeypatch.setattr(alloygan.tools.prediction, "benchmark_forward", lambda seed, on_step=None: small_benchmark)
     monkeypatch.setattr(console, "width", 400)  # one line per table row: the cells are not wrapped
     code, out, err = run_cli("bench", "forward")
     assert code == 0, err

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from alloygan_models.dataset import load_alloy_table
-from alloygan_models.generative import (
+from alloygan.models.dataset import load_alloy_table
+from alloygan.models.generative import (
     GENERATIVE_MODELS,
     Generator,
     default_config,
@@ -22,12 +22,12 @@ from alloygan_models.generative import (
     model_directory,
     train_generator,
 )
-from alloygan_models.generative import config as config_module
-from alloygan_models.generative import registry
-from alloygan_models.generative.model import gated_softmax as torch_gated_softmax
-from alloygan_models.generative.model import sparsemax as torch_sparsemax
-from alloygan_models.generative.sampler import gated_softmax as numpy_gated_softmax
-from alloygan_models.generative.sampler import sparsemax as numpy_sparsemax
+from alloygan.models.generative import config as config_module
+from alloygan.models.generative import registry
+from alloygan.models.generative.model import gated_softmax as torch_gated_softmax
+from alloygan.models.generative.model import sparsemax as torch_sparsemax
+from alloygan.models.generative.sampler import gated_softmax as numpy_gated_softmax
+from alloygan.models.generative.sampler import sparsemax as numpy_sparsemax
 
 FAMILY = "Pd"  # a small family (37 alloys) keeps training fast
 

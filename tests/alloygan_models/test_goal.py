@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from alloygan_models.design.goal import DesignGoal
-from alloygan_models.design.goal_text import GoalError, parse_goal
+from alloygan.models.design.goal import DesignGoal
+from alloygan.models.design.goal_text import GoalError, parse_goal
 
 
 def ranges(goal: DesignGoal) -> dict[str, tuple[float | None, float | None]]:

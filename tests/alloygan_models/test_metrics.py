@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from alloygan_models import metrics
+from alloygan.models import metrics
 
 
 def _two_element(first_fractions) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from alloygan_models.descriptors.thermal import (
+from alloygan.models.descriptors.thermal import (
     CRITERIA,
     FEATURE_NAMES,
     TEMPERATURES,

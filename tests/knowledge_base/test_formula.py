@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge_base.composition import Composition, CompositionError
-from knowledge_base.formula import FormulaError, parse_formula
+from alloygan.knowledge_base.composition import Composition, CompositionError
+from alloygan.knowledge_base.formula import FormulaError, parse_formula
 
 
 def at_pct(text: str) -> dict[str, float]:

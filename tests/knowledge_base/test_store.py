@@ -5,10 +5,10 @@ import sqlite3
 
 import pytest
 
-from knowledge_base.composition import Composition
-from knowledge_base.records import Report, Source
-from knowledge_base.store import SCHEMA_VERSION, AlloyStore, StoreError
-from knowledge_base.table_miner import shipped_table
+from alloygan.knowledge_base.composition import Composition
+from alloygan.knowledge_base.records import Report, Source
+from alloygan.knowledge_base.store import SCHEMA_VERSION, AlloyStore, StoreError
+from alloygan.knowledge_base.table_miner import shipped_table
 
 EXPERIMENT = Source("e" * 64, "experiment", "lab notebook")
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge_base.records import group_reports, temperature_problems
-from knowledge_base.table_miner import (
+from alloygan.knowledge_base.records import group_reports, temperature_problems
+from alloygan.knowledge_base.table_miner import (
     MiningError, mine_table, read_entry, shipped_table, shipped_table_text, table_from_csv, table_to_csv,
 )
 

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tools.design import design_alloys, parse_goal_text
+from alloygan.tools.design import design_alloys, parse_goal_text
 
 GOALS = [
     "find Zr-based glass with Trg>0.6 avoiding Ag, top 8",

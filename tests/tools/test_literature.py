@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from tools.errors import ToolInputError, user_errors
-from tools.literature import (
+from alloygan.tools.errors import ToolInputError, user_errors
+from alloygan.tools.literature import (
     DiscoverArgs, ExtractArgs, IngestArgs, SearchArgs, discover_papers, extract_alloy_data, extraction_method,
     ingest_documents, search_literature, validated,
 )
@@ -58,7 +58,7 @@ def test_extract_returns_json_records_and_writes_nothing_without_commit(fresh_ho
 
 
 def test_commit_adds_reports_with_provenance_once(fresh_home):
-    from tools.knowledge import open_store
+    from alloygan.tools.knowledge import open_store
 
     args = ExtractArgs(paths=[str(SNIPPETS)], method="rules", commit=True)
     records, documents = sum(map(len, EXPECTED.values())), sum(1 for records in EXPECTED.values() if records)
@@ -93,7 +93,7 @@ def test_llm_without_configuration_is_a_user_error(monkeypatch, fresh_home):
 
 
 def test_ingest_and_search_with_an_injected_embedding(fresh_home, tmp_path, monkeypatch):
-    from knowledge_base.literature import embeddings
+    from alloygan.knowledge_base.literature import embeddings
     from tests.knowledge_base.literature.conftest import HashEmbedding
 
     monkeypatch.setattr(embeddings, "MiniLMEmbedding", HashEmbedding)  # the index's default model, made instant

@@ -6,8 +6,8 @@ import re
 import numpy as np
 import pytest
 
-from alloygan_models.figures_forward import parity_figure
-from alloygan_models.forward.evaluation import SCORED, HeldOutPredictions
+from alloygan.models.figures_forward import parity_figure
+from alloygan.models.forward.evaluation import SCORED, HeldOutPredictions
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
-from knowledge_base.literature.documents import Document, Page
+from alloygan.knowledge_base.literature.documents import Document, Page
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "literature"
 SNIPPETS = DATA / "snippets"
@@ -83,7 +83,7 @@ def hash_embedding() -> HashEmbedding:
 @pytest.fixture(scope="session")
 def minilm():
     """The real embedding model (loaded once for the session)."""
-    from knowledge_base.literature.embeddings import MiniLMEmbedding
+    from alloygan.knowledge_base.literature.embeddings import MiniLMEmbedding
 
     embedding = MiniLMEmbedding()
     embedding(["warm up"])

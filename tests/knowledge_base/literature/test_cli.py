@@ -17,7 +17,7 @@ def papers(tmp_path, shared_pdf, snippets):
 
 
 def test_acceptance_ingest_search_extract_commit(fresh_home, papers, run_cli, shared_pdf, expected):
-    from knowledge_base.table_miner import mine_table, shipped_table
+    from alloygan.knowledge_base.table_miner import mine_table, shipped_table
 
     mined = len(mine_table(shared_pdf).reports)  # what the table miner accepts (the extractor reads through it)
     files = len(expected) + 1  # every snippet is one page; the PDF has 12
@@ -105,7 +105,7 @@ def test_bench_extract_reports_precision_recall_and_speed(fresh_home, shared_pdf
 
 @pytest.mark.parametrize("width", [100, 120, 200])
 def test_extract_table_shows_the_composition_beside_the_quotes(fresh_home, snippets, run_cli, monkeypatch, width):
-    from agent.cli.output import console
+    from alloygan.agent.cli.output import console
 
     monkeypatch.setattr(console, "_width", width)  # once, at 120+ columns the quote column squeezed it out
     code, out, _ = run_cli("lit", "extract", str(snippets / "zr_statements.txt"))

@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 import arxiv
 import pytest
 
-from knowledge_base.literature import discovery
-from knowledge_base.literature.discovery import Candidate, download, search_arxiv, search_openalex
-from knowledge_base.literature.errors import DiscoveryError
+from alloygan.knowledge_base.literature import discovery
+from alloygan.knowledge_base.literature.discovery import Candidate, download, search_arxiv, search_openalex
+from alloygan.knowledge_base.literature.errors import DiscoveryError
 
 
 class FakeArxivClient:

@@ -5,11 +5,11 @@ import shutil
 
 import pytest
 
-from knowledge_base.literature.chunking import MAX_TOKENS, Chunk, chunk_document, chunk_text
-from knowledge_base.literature.model_files import token_count
-from knowledge_base.literature.documents import find_documents, read_document
-from knowledge_base.literature.errors import DocumentError
-from knowledge_base.table_miner import sha256_of
+from alloygan.knowledge_base.literature.chunking import MAX_TOKENS, Chunk, chunk_document, chunk_text
+from alloygan.knowledge_base.literature.model_files import token_count
+from alloygan.knowledge_base.literature.documents import find_documents, read_document
+from alloygan.knowledge_base.literature.errors import DocumentError
+from alloygan.knowledge_base.table_miner import sha256_of
 from tests.knowledge_base.literature.conftest import text_document, write_pdf
 
 
@@ -31,7 +31,7 @@ def test_text_markdown_and_html_are_read_with_titles(snippets):
 
 
 def test_html_cells_spanning_rows_and_columns_keep_the_columns_aligned():
-    from knowledge_base.literature.html_reader import read_html
+    from alloygan.knowledge_base.literature.html_reader import read_html
 
     markup = ("<table><tr><th rowspan=2>Alloy</th><th colspan='3'>Temperatures</th></tr>"
               "<tr><th>Tg (K)</th><th>Tx (K)</th><th>Tl (K)</th></tr>"

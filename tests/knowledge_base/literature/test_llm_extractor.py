@@ -7,8 +7,8 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from knowledge_base.literature.llm_extractor import AnswerError, LLMExtractor, ensure_no_tools, parse_answer
-from knowledge_base.literature.prompt import load_prompt
+from alloygan.knowledge_base.literature.llm_extractor import AnswerError, LLMExtractor, ensure_no_tools, parse_answer
+from alloygan.knowledge_base.literature.prompt import load_prompt
 from tests.knowledge_base.literature.conftest import ScriptedChatModel, text_document
 
 TEXT = ("Zr-based glasses were cast by suction.\n"

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from knowledge_base.literature.errors import LLMNotConfiguredError
-from knowledge_base.literature.llm_extractor import LLMExtractor
-from knowledge_base.literature.llm_settings import LLMSettings, chat_model_from_settings
+from alloygan.knowledge_base.literature.errors import LLMNotConfiguredError
+from alloygan.knowledge_base.literature.llm_extractor import LLMExtractor
+from alloygan.knowledge_base.literature.llm_settings import LLMSettings, chat_model_from_settings
 from tests.knowledge_base.literature.conftest import text_document
 
 TEXT = "The Zr65Cu17.5Ni10Al7.5 glass shows Tg = 656 K, Tx = 741 K and Tl = 1168 K."

@@ -14,11 +14,11 @@ import re
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from knowledge_base.literature.documents import read_document
-from knowledge_base.literature.llm_extractor import LLMExtractor
-from knowledge_base.literature.prompt import load_prompt
-from knowledge_base.literature.rule_extractor import extract_with_rules
-from knowledge_base.store import AlloyStore
+from alloygan.knowledge_base.literature.documents import read_document
+from alloygan.knowledge_base.literature.llm_extractor import LLMExtractor
+from alloygan.knowledge_base.literature.prompt import load_prompt
+from alloygan.knowledge_base.literature.rule_extractor import extract_with_rules
+from alloygan.knowledge_base.store import AlloyStore
 from tests.knowledge_base.literature.conftest import ScriptedChatModel
 
 GENUINE = "Genuine data: the Zr57Cu15.4Ni12.6Al10Nb5 glass has Tg, Tx and Tl of 682, 742 and 1115 K."
@@ -56,7 +56,7 @@ def test_document_text_reaches_the_model_only_fenced_in_a_user_message(snippets)
 
 
 def test_a_model_that_obeys_the_injection_achieves_nothing(snippets, fresh_home):
-    from tools.knowledge import open_store
+    from alloygan.tools.knowledge import open_store
 
     with open_store() as store:
         before = store.stats()
@@ -86,8 +86,8 @@ def test_a_model_that_obeys_the_injection_achieves_nothing(snippets, fresh_home)
 
 
 def test_rules_ingestion_and_search_treat_it_as_text(snippets, fresh_home, hash_embedding):
-    from knowledge_base.literature.ingestion import ingest_paths
-    from knowledge_base.literature.vector_store import LiteratureIndex
+    from alloygan.knowledge_base.literature.ingestion import ingest_paths
+    from alloygan.knowledge_base.literature.vector_store import LiteratureIndex
 
     result = extract_with_rules(read_document(snippets / "injection.md"))
     assert [r.composition.formula for r in result.records] == ["Zr57Cu15.4Ni12.6Al10Nb5"]

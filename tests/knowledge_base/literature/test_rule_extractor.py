@@ -5,14 +5,14 @@ from collections import Counter
 
 import pytest
 
-from knowledge_base.composition import Composition
-from knowledge_base.literature.documents import read_document
-from knowledge_base.literature.records import Evidence, ExtractedRecord, Rejection
-from knowledge_base.literature.rule_extractor import extract_with_rules
-from knowledge_base.literature.statements import read_paragraph
-from knowledge_base.literature.tables import read_grid, text_grids
-from knowledge_base.literature.units import rate_to_K_per_min, temperature_unit, to_kelvin
-from knowledge_base.table_miner import mine_table
+from alloygan.knowledge_base.composition import Composition
+from alloygan.knowledge_base.literature.documents import read_document
+from alloygan.knowledge_base.literature.records import Evidence, ExtractedRecord, Rejection
+from alloygan.knowledge_base.literature.rule_extractor import extract_with_rules
+from alloygan.knowledge_base.literature.statements import read_paragraph
+from alloygan.knowledge_base.literature.tables import read_grid, text_grids
+from alloygan.knowledge_base.literature.units import rate_to_K_per_min, temperature_unit, to_kelvin
+from alloygan.knowledge_base.table_miner import mine_table
 from tests.knowledge_base.literature.conftest import text_document, write_pdf
 
 

@@ -6,11 +6,11 @@ import shutil
 
 import pytest
 
-from knowledge_base.literature.chunking import chunk_document
-from knowledge_base.literature.documents import read_document
-from knowledge_base.literature.errors import EmptyIndexError, IndexBusyError, IndexMismatchError
-from knowledge_base.literature.ingestion import ingest_paths
-from knowledge_base.literature.vector_store import LiteratureIndex, index_directory, writer_lock
+from alloygan.knowledge_base.literature.chunking import chunk_document
+from alloygan.knowledge_base.literature.documents import read_document
+from alloygan.knowledge_base.literature.errors import EmptyIndexError, IndexBusyError, IndexMismatchError
+from alloygan.knowledge_base.literature.ingestion import ingest_paths
+from alloygan.knowledge_base.literature.vector_store import LiteratureIndex, index_directory, writer_lock
 from tests.knowledge_base.literature.conftest import HashEmbedding
 
 
@@ -92,7 +92,7 @@ def test_the_collection_records_its_embedding_model(fresh_home, hash_embedding):
 
 
 def test_opening_with_the_real_model_after_another_is_an_error(fresh_home, hash_embedding):
-    from knowledge_base.literature.embeddings import MiniLMEmbedding
+    from alloygan.knowledge_base.literature.embeddings import MiniLMEmbedding
 
     LiteratureIndex(embedding_function=hash_embedding)
     with pytest.raises(IndexMismatchError, match="vectors of two models cannot be compared"):

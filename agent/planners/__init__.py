@@ -1,0 +1,1 @@
+"""The two planners: the LLM (any OpenAI-compatible endpoint) and the offline rules."""
