@@ -2,7 +2,8 @@
 """Set up alloygan in a local virtual environment and run it, with nothing but Python 3.11.
 
     python3 quickstart.py demo     # the main job on the embedded default (offline, no API key)
-    python3 quickstart.py test     # the test suite (what CI runs)
+    python3 quickstart.py test     # the test suite, fast tier then slow tier (what CI runs)
+    python3 quickstart.py test --fast   # the fast tier only (no model training, about a minute)
     python3 quickstart.py shell    # print how to activate the environment
 
 The first call creates `.venv/` and installs the project into it (about 2 minutes and
@@ -15,6 +16,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -89,6 +91,27 @@ def ensure_environment() -> None:
     STAMP.write_text(_install_stamp())
 
 
+def run_tests(args: list[str], env: dict[str, str]) -> int:
+    """The fast tier (`-m "not slow"`: no model training), then, if it passed, the slow tier (`-m slow`:
+    training, end to end, benchmarks). `--fast`: the fast tier only. Other arguments go to pytest; with
+    your own `-m`, pytest runs once with them. Exit code 5 (no tests collected) counts as success."""
+    fast_only = "--fast" in args
+    extra = [a for a in args if a != "--fast"]
+    if "-m" in extra or any(a.startswith("-m") and len(a) > 2 for a in extra):
+        tiers = [("the tests your -m selects", [])]
+    else:
+        tiers = [("fast tier", ["-m", "not slow"])] + ([] if fast_only else [("slow tier", ["-m", "slow"])])
+    for name, marker in tiers:
+        _say(f"{name}: pytest -q {' '.join(repr(a) if ' ' in a else a for a in marker + extra)}")
+        started = time.monotonic()
+        code = _run(PYTHON, "-m", "pytest", "-q", *marker, *extra, env=env)
+        _say(f"{name}: {'passed' if code in (0, 5) else f'failed (exit code {code})'} "
+             f"in {time.monotonic() - started:.0f} s")
+        if code not in (0, 5):  # 5: no tests collected
+            return code
+    return 0
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "demo"
     if command not in {"demo", "test", "shell"}:
@@ -101,8 +124,7 @@ def main(argv: list[str]) -> int:
         print(f"source {BIN / 'activate'}")
         return 0
     if command == "test":
-        code = _run(PYTHON, "-m", "pytest", "-q", *argv[1:], env=env)
-        return 0 if code == 5 else code  # 5: no tests collected
+        return run_tests(argv[1:], env)
     alloygan = BIN / ("alloygan.exe" if os.name == "nt" else "alloygan")
     return _run(alloygan, "demo", *argv[1:], env=env)
 

@@ -10,7 +10,7 @@ import signal
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -18,9 +18,12 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.errors import GraphRecursionError
 
 from alloygan.agent.answer import summarize
-from alloygan.agent.config import AgentConfig
 from alloygan.agent.state import AgentContext, current_turn, turn_tool_messages
+from alloygan.knowledge_base.progress import ProgressCallback
+from alloygan.models.design.goal import DesignGoal
 from alloygan.tools.errors import ToolInputError
+from alloygan.tools.results import DesignAnswer
+from alloygan.tools.settings import AgentSettings, chat_model as llm_chat_model, settings as load_settings
 
 
 class TurnCancelled(Exception):
@@ -32,8 +35,8 @@ class TurnResult:
     thread: str
     answer: str
     answered_by: str
-    goal: dict | None
-    design: dict | None  # the design run in this turn (full records), if any
+    goal: DesignGoal | None  # the conversation's current goal
+    design: DesignAnswer | None  # the design run in this turn, if any
     usage: dict = field(default_factory=dict)
     tools: list[str] = field(default_factory=list)  # tools called this turn, in order
     brief: str = ""  # the answer without the candidate list, for screens that show the candidate table
@@ -73,28 +76,26 @@ def planner_description(kind: str, configured: bool, model: str | None) -> str:
     if configured:
         return "offline planner (deterministic rules; LLM configured but not used)"
     return ("offline planner (deterministic rules; no LLM configured: set ALLOYGAN_LLM_BASE_URL and "
-            "ALLOYGAN_LLM_MODEL to use one)")
+            "ALLOYGAN_LLM_MODEL, in the environment or in ALLOYGAN_HOME/llm.env, to use one)")
 
 
 class Assistant:
     """The graph with its planner and checkpointer; `turn()` runs one message of a thread."""
 
-    def __init__(self, config: AgentConfig | None = None, planner: str | None = None, chat_model=None,
+    def __init__(self, config: AgentSettings | None = None, planner: str | None = None, chat_model=None,
                  checkpoint_path=None):
         from langgraph.checkpoint.sqlite import SqliteSaver
 
         from alloygan.agent.graph import build_graph
-        from alloygan.tools.langchain_tools import agent_tools, llm_settings
-        from alloygan.tools.paths import conversations_path
+        from alloygan.tools.langchain_tools import agent_tools
 
-        self.config = config or AgentConfig()
+        settings = load_settings()
+        llm = settings.llm
+        self.config = config or settings.agent
         choice = planner or self.config.planner
-        settings = llm_settings()
         tools = agent_tools()
-        if chat_model is None and (choice == "llm" or (choice == "auto" and settings.configured)):
-            from alloygan.tools.langchain_tools import chat_model as make_chat_model
-
-            chat_model = make_chat_model(settings)
+        if chat_model is None and (choice == "llm" or (choice == "auto" and llm.configured)):
+            chat_model = llm_chat_model(llm, purpose="the LLM planner")
         if chat_model is not None and choice != "offline":
             from alloygan.agent.planners.llm import LLMPlanner
 
@@ -106,9 +107,9 @@ class Assistant:
             from alloygan.agent.planners.offline import OfflinePlanner
 
             self.planner_kind = "offline"
-            self.description = planner_description("offline", settings.configured, settings.model)
+            self.description = planner_description("offline", llm.configured, llm.model)
             node = OfflinePlanner()
-        path = checkpoint_path or conversations_path()
+        path = checkpoint_path or settings.paths.conversations
         # The tool node runs tools in worker threads; SqliteSaver serialises access with its own lock.
         self._connection = sqlite3.connect(str(path), check_same_thread=False, timeout=30.0)
         self.checkpointer = SqliteSaver(self._connection)
@@ -139,15 +140,24 @@ class Assistant:
     def values(self, thread: str) -> dict:
         return dict(self.graph.get_state(self._config(thread)).values or {})
 
+    def current_goal(self, thread: str) -> DesignGoal | None:
+        """The goal follow-ups in this thread refine."""
+        goal = self.values(thread).get("goal")
+        return DesignGoal.model_validate(goal) if goal else None
+
+    def last_design(self, thread: str) -> DesignAnswer | None:
+        design = self.values(thread).get("design")
+        return DesignAnswer.model_validate(design) if design else None
+
     # turns ----------------------------------------------------------------------------
-    def turn(self, text: str, thread: str, on_status: Callable[[str], None] | None = None) -> TurnResult:
+    def turn(self, text: str, thread: str, on_progress: ProgressCallback | None = None) -> TurnResult:
         """Run one user message to an answer. Ctrl-C raises TurnCancelled with the thread left consistent."""
         config = self._config(thread)
         start = {"messages": [HumanMessage(text)], "turn_usage": {}, "answered_by": ""}
         cancelled = threading.Event()
         try:
             with cancel_on_interrupt(cancelled):
-                self.graph.invoke(start, config, context=AgentContext(on_status=on_status, cancelled=cancelled))
+                self.graph.invoke(start, config, context=AgentContext(on_progress=on_progress, cancelled=cancelled))
         except KeyboardInterrupt:
             self._close_turn(config, "(turn cancelled by the user)", "cancelled")
             raise TurnCancelled() from None
@@ -176,9 +186,10 @@ class Assistant:
         results = [m for m in turn if isinstance(m, ToolMessage)]
         final = messages[-1] if messages else None
         answer = final.text if isinstance(final, AIMessage) else ""
-        designed = next((m.artifact for m in reversed(results)
-                         if m.name == "design_alloys" and m.status != "error" and isinstance(m.artifact, dict)), None)
+        # a tool message's artifact is the typed result, or its dump once the message comes back from a checkpoint
+        designed = next((DesignAnswer.model_validate(m.artifact) for m in reversed(results)
+                         if m.name == "design_alloys" and m.status != "error" and m.artifact is not None), None)
         answered_by = values.get("answered_by") or self.planner_kind
         brief = summarize(results, show_candidates=False) if designed is not None and answered_by == "offline" else answer
-        return TurnResult(thread, answer, answered_by, values.get("goal"), designed,
+        return TurnResult(thread, answer, answered_by, self.current_goal(thread), designed,
                           dict(values.get("turn_usage") or {}), [m.name or "" for m in results], brief)

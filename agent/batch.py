@@ -16,7 +16,6 @@ other goals still run. Finished goals are skipped on a rerun
 """
 from __future__ import annotations
 
-import csv
 import json
 import re
 import time
@@ -25,9 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from alloygan.knowledge_base.progress import ProgressCallback, prefixed, report
 from alloygan.tools.errors import ToolInputError
+from alloygan.tools.tables import write_csv
+
+if TYPE_CHECKING:
+    from alloygan.tools.results import GoalParse
 
 SUMMARY_FILE = "summary.csv"
 SUMMARY_COLUMNS = ("id", "status", "goal", "returned", "passing", "best_formula", "best_Trg", "best_Trg_std",
@@ -46,7 +50,7 @@ class GoalEntry:
 def _goal_keys() -> list[str]:
     from alloygan.tools.design import goal_from_fields
 
-    return [k for k in goal_from_fields({}).as_json() if k != "not_understood"]
+    return list(goal_from_fields({}).as_json())
 
 
 def _read(path: Path) -> Any:
@@ -111,16 +115,18 @@ def load_goals(path: Path) -> list[GoalEntry]:
     return entries
 
 
-def design_goal(entry: GoalEntry):
-    """The DesignGoal of an entry: the text parsed, then the fields applied on top."""
+def design_goal(entry: GoalEntry) -> GoalParse:
+    """The goal of an entry: the text parsed (with its words not understood), then the fields applied on top."""
     from alloygan.tools.design import goal_from_fields, parse_goal_text
+    from alloygan.tools.results import GoalParse
 
     if entry.text is None:
-        return goal_from_fields(entry.fields)
-    goal = parse_goal_text(entry.text)
+        return GoalParse(goal=goal_from_fields(entry.fields))
+    parsed = parse_goal_text(entry.text)
     if entry.fields:
-        goal = goal_from_fields({**goal.as_json(), **entry.fields})
-    return goal
+        parsed = GoalParse(goal=goal_from_fields({**parsed.goal.model_dump(), **entry.fields}),
+                           not_understood=parsed.not_understood)
+    return parsed
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -137,7 +143,7 @@ def _finished(path: Path, entry: GoalEntry) -> dict | None:
     return previous if previous.get("status") == "ok" and previous.get("entry") == entry.given else None
 
 
-def run_goal(entry: GoalEntry, on_status: Callable[[str], None] | None = None) -> dict:
+def run_goal(entry: GoalEntry, on_progress: ProgressCallback | None = None) -> dict:
     """One goal's result record (status ok or failed with the reason)."""
     from alloygan.tools.design import design_alloys
     from alloygan.tools.errors import user_errors
@@ -145,10 +151,12 @@ def run_goal(entry: GoalEntry, on_status: Callable[[str], None] | None = None) -
     started = time.perf_counter()
     record: dict[str, Any] = {"id": entry.id, "entry": entry.given}
     try:
-        goal = design_goal(entry)
-        record.update(goal=goal.as_json(), goal_description=goal.describe(), not_understood=goal.not_understood)
-        result = design_alloys(goal, on_status=on_status)
-        record.update(status="ok", candidates=result["candidates"], stats=result["stats"], notes=result["notes"])
+        parsed = design_goal(entry)
+        record.update(goal=parsed.to_json(), goal_description=parsed.goal.describe(),
+                      not_understood=parsed.not_understood)
+        answer = design_alloys(parsed, on_progress=on_progress)
+        record.update(status="ok", candidates=[c.to_json() for c in answer.candidates], stats=answer.stats.to_json(),
+                      notes=answer.notes)
     except user_errors() as error:
         record.update(status="failed", error=str(error))
     except Exception as error:  # a bug met by one goal must not lose the others; its file keeps the traceback
@@ -160,15 +168,19 @@ def run_goal(entry: GoalEntry, on_status: Callable[[str], None] | None = None) -
 
 
 def _summary_row(record: dict, result_file: str) -> dict:
+    """The summary line of a result record (this run's, or a finished one read back from its file)."""
+    from alloygan.tools.results import Candidate, DesignStats
+
     row = {"id": record["id"], "status": record["status"], "goal": record.get("goal_description", ""),
            "not_understood": " ".join(record.get("not_understood", [])), "error": record.get("error", ""),
            "result_file": result_file}
     if record["status"] == "ok":
-        stats, best = record["stats"], (record["candidates"] or [None])[0]
-        row.update(returned=stats.get("returned"), passing=stats.get("passing"))
-        if best:
-            row.update(best_formula=best["formula"], best_Trg=best["Trg"]["mean"], best_Trg_std=best["Trg"]["std"],
-                       best_p_meets_goal=best["p_meets_goal"], best_cost_usd_per_kg=best["cost_usd_per_kg"])
+        stats = DesignStats.model_validate(record["stats"])
+        row.update(returned=stats.returned, passing=stats.passing)
+        if record["candidates"]:
+            best = Candidate.model_validate(record["candidates"][0])
+            row.update(best_formula=best.formula, best_Trg=best.Trg.mean, best_Trg_std=best.Trg.std,
+                       best_p_meets_goal=best.p_meets_goal, best_cost_usd_per_kg=best.cost_usd_per_kg)
     return row
 
 
@@ -181,7 +193,7 @@ class BatchReport:
     summary_path: Path
 
 
-def run_batch(goals_file: Path, out: Path, on_status: Callable[[str], None] | None = None,
+def run_batch(goals_file: Path, out: Path, on_progress: ProgressCallback | None = None,
               on_result: Callable[[dict, bool], None] | None = None) -> BatchReport:
     """Run every goal not finished yet; write one result file per goal and the summary CSV.
 
@@ -202,20 +214,14 @@ def run_batch(goals_file: Path, out: Path, on_status: Callable[[str], None] | No
         if was_done:
             skipped += 1
         else:
-            prefix = f"goal {number}/{len(entries)} ({entry.id})"
-            if on_status:
-                on_status(prefix)
-            record = run_goal(entry, (lambda m, p=prefix: on_status(f"{p}: {m}")) if on_status else None)
+            stage = f"goal {number}/{len(entries)} ({entry.id})"
+            report(on_progress, stage)
+            record = run_goal(entry, prefixed(on_progress, stage))
             _write_json(path, record)
             ran += 1
         if on_result:
             on_result(record, was_done)
         rows.append(_summary_row(record, path.name))
     summary = out / SUMMARY_FILE
-    tmp = summary.with_name(summary.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=SUMMARY_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(summary)
+    write_csv(summary, SUMMARY_COLUMNS, rows)
     return BatchReport(rows, ran, skipped, sum(r["status"] != "ok" for r in rows), summary)

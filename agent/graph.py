@@ -7,7 +7,7 @@
 The planner is the LLM planner or the offline planner; both emit tool calls the same
 tool node runs. The tool node keeps the conversation's current goal and its last design
 in the state (from the design tool's full result), sends tool progress to the run's
-`on_status` (and stops a tool at its next progress report once the run is `cancelled`),
+`on_progress` (and stops a tool at its next progress report once the run is `cancelled`),
 and turns an unexpected tool failure into a message the planner can act on. The
 experiment log tool reads the thread id from the run's config.
 """
@@ -26,6 +26,7 @@ from langgraph.types import Command
 from alloygan.agent.answer import summarize
 from alloygan.agent.state import AgentContext, State, turn_tool_messages
 from alloygan.tools.langchain_tools import reporting
+from alloygan.tools.results import DesignAnswer
 
 Planner = Callable[[State], dict]
 
@@ -37,11 +38,12 @@ def _unexpected_tool_error(error: Exception) -> str:
 
 def _run_tool(request: ToolCallRequest, execute) -> ToolMessage | Command:
     context = request.runtime.context if request.runtime is not None else None
-    with reporting(getattr(context, "on_status", None), getattr(context, "cancelled", None)):
+    with reporting(getattr(context, "on_progress", None), getattr(context, "cancelled", None)):
         result = execute(request)
     if (isinstance(result, ToolMessage) and result.name == "design_alloys" and result.status != "error"
-            and isinstance(result.artifact, dict)):
-        return Command(update={"messages": [result], "goal": result.artifact["goal"], "design": result.artifact})
+            and isinstance(result.artifact, DesignAnswer)):
+        design = result.artifact.to_json()  # the state keeps JSON forms (checkpointed); read back with model_validate
+        return Command(update={"messages": [result], "goal": design["goal"], "design": design})
     return result
 
 

@@ -5,6 +5,10 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alloygan.models.design.goal import DesignGoal
 
 PROMPT_FILE = "agent_system.md"
 
@@ -24,10 +28,10 @@ def load_system_prompt() -> SystemPrompt:
     return SystemPrompt(header.removeprefix("version:").strip(), body.strip())
 
 
-def system_message_text(goal: dict | None) -> str:
+def system_message_text(goal: DesignGoal | None) -> str:
     """The system prompt with the conversation's current design goal (what follow-ups refine)."""
     prompt = load_system_prompt().text
-    if goal:
-        shown = {k: v for k, v in goal.items() if v not in (None, [], False) or k == "n_candidates"}
+    if goal is not None:
+        shown = {k: v for k, v in goal.as_json().items() if v not in (None, [], False) or k == "n_candidates"}
         return f"{prompt}\n\nThe conversation's current design goal (JSON): {json.dumps(shown)}"
     return f"{prompt}\n\nNo design goal has been set in this conversation yet."

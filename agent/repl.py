@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
-from contextlib import nullcontext
 
 from rich.console import Console
 from rich.table import Table
@@ -18,6 +17,8 @@ from rich.text import Text
 
 from alloygan.agent.answer import CAPABILITIES
 from alloygan.agent.assistant import Assistant, TurnCancelled, TurnResult
+from alloygan.agent.formatting import plus_minus
+from alloygan.models.design.goal import DesignGoal
 
 COMMANDS = """Commands:
   /help              this help
@@ -29,11 +30,11 @@ COMMANDS = """Commands:
 
 
 def run_turn(assistant: Assistant, text: str, thread: str, console: Console) -> TurnResult:
-    """One turn with a progress spinner on a terminal."""
-    spinner = console.status("thinking", spinner="dots") if console.is_terminal else nullcontext()
-    with spinner as status:
-        on_status = (lambda message: status.update(message)) if status is not None else None
-        return assistant.turn(text, thread, on_status=on_status)
+    """One turn with a live progress line on a terminal (nothing elsewhere: a piped transcript stays clean)."""
+    from alloygan.agent.cli.output import progress
+
+    with progress("thinking", enabled=console.is_terminal, console=console) as on_progress:
+        return assistant.turn(text, thread, on_progress=on_progress)
 
 
 def render_turn(result: TurnResult, console: Console) -> None:
@@ -53,12 +54,10 @@ def render_turn(result: TurnResult, console: Console) -> None:
                       f"({u['llm_calls']} LLM calls)", style="dim")
 
 
-def describe_goal(goal: dict | None) -> str:
-    if not goal:
+def describe_goal(goal: DesignGoal | None) -> str:
+    if goal is None:
         return "No design goal yet; state one, e.g. \"find Zr-based glass with Trg>0.6 avoiding Ag\"."
-    from alloygan.tools.design import goal_from_fields
-
-    return goal_from_fields(goal).describe()
+    return goal.describe()
 
 
 def _reader(console: Console) -> Callable[[], str]:
@@ -67,9 +66,9 @@ def _reader(console: Console) -> Callable[[], str]:
         from prompt_toolkit import PromptSession
         from prompt_toolkit.history import FileHistory
 
-        from alloygan.tools.paths import chat_history_path
+        from alloygan.tools.settings import settings
 
-        session = PromptSession(history=FileHistory(str(chat_history_path())))
+        session = PromptSession(history=FileHistory(str(settings().paths.chat_history)))
         return lambda: session.prompt("alloygan> ")
 
     def read_line() -> str:
@@ -130,10 +129,10 @@ class ChatSession:
             self.console.print(COMMANDS, markup=False)
             self.console.print(CAPABILITIES, markup=False)
         elif name == "/goal":
-            self.console.print(Text(describe_goal(self.assistant.values(self.thread).get("goal"))))
+            self.console.print(Text(describe_goal(self.assistant.current_goal(self.thread))))
         elif name == "/candidates":
-            design = self.assistant.values(self.thread).get("design")
-            if design:
+            design = self.assistant.last_design(self.thread)
+            if design is not None:
                 from alloygan.agent.cli.design import print_design
 
                 print_design(design)
@@ -152,7 +151,7 @@ class ChatSession:
 
         ranks = [int(n) for n in re.findall(r"\d+", rest)] or None
         try:
-            logged = log_suggestions(self.assistant.values(self.thread).get("design"), ranks, self.thread)
+            logged = log_suggestions(self.assistant.last_design(self.thread), ranks, self.thread).logged
         except self._user_errors() as error:
             self.console.print(Text(f"error: {error}", style="red"))
             return
@@ -160,8 +159,7 @@ class ChatSession:
         for column in ("id", "rank", "composition (at.%)", "Tg K", "Tx K", "Tl K"):
             table.add_column(column, justify="left" if column.startswith("comp") else "right")
         for s in logged:
-            p = s["predicted"]
-            table.add_row(str(s["id"]), str(s["design_rank"]), s["formula"],
-                          *(f"{p[k]['mean']:.0f}±{p[k]['std']:.0f}" if k in p else "–" for k in ("Tg", "Tx", "Tl")))
+            table.add_row(str(s.id), str(s.design_rank), s.formula,
+                          *(plus_minus(s.predicted.get(k), 0) for k in ("Tg", "Tx", "Tl")))
         self.console.print(table)
         self.console.print("Record a result: alloygan experiments record ID --tg … --tx … --tl …", style="dim")

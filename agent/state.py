@@ -2,28 +2,31 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
 
 from langchain_core.messages import AnyMessage, HumanMessage, ToolMessage
 from langgraph.graph.message import add_messages
 
+from alloygan.knowledge_base.progress import ProgressCallback
+
 
 class State(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
-    goal: dict | None  # the conversation's current design goal (JSON form); follow-ups refine it
-    design: dict | None  # the last design result with the full candidate records
+    # JSON forms, as the checkpointer stores them; read them with DesignGoal / DesignAnswer.model_validate
+    goal: dict | None  # the conversation's current design goal (strict bounds kept); follow-ups refine it
+    design: dict | None  # the last design answer, with the full candidate records
     turn_usage: dict[str, int]  # token usage of this turn's LLM calls
     answered_by: str  # who wrote this turn's answer: "llm", "offline", or "offline (...why...)"
 
 
 @dataclass(frozen=True)
 class AgentContext:
-    """Per-run context (not checkpointed): where progress messages of long tools go, and the
+    """Per-run context (not checkpointed): where the progress of long tools goes, and the
     event that tells a running tool the turn was cancelled."""
 
-    on_status: Callable[[str], None] | None = None
+    on_progress: ProgressCallback | None = None
     cancelled: threading.Event | None = None
 
 

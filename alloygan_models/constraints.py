@@ -10,8 +10,9 @@ import math
 import re
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from alloygan.knowledge_base.validation import validation_message
 from alloygan.models.descriptors.thermal import resolve_property
 
 _OPS = {">=": "ge", "≥": "ge", "=>": "ge", "<=": "le", "≤": "le", "=<": "le", ">": "gt", "<": "lt", "==": "eq", "=": "eq"}
@@ -137,7 +138,6 @@ def _parse_one(part: str) -> list[PropertyRange]:
 
 def _first_line(error: Exception) -> str:
     """pydantic's errors span lines; keep the message of the first error only."""
-    errors = getattr(error, "errors", None)
-    if callable(errors):
-        return str(errors()[0]["msg"]).removeprefix("Value error, ")
+    if isinstance(error, ValidationError):
+        return validation_message(error, most=1, locations=False)
     return str(error)

@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -20,6 +20,7 @@ from alloygan.models.dataset import AlloyTable, load_alloy_table  # noqa: E402
 from alloygan.models.figures_generative import save_figure  # noqa: E402
 from alloygan.models.forward.evaluation import PAPER, HeldOutPredictions, grouped_by_system, random_split, scores  # noqa: E402
 from alloygan.models.forward.model import GOOD_GFA_TRG  # noqa: E402
+from alloygan.knowledge_base.progress import ProgressCallback  # noqa: E402
 
 QUANTITIES = (("Trg", "Trg = Tg/Tl"), ("gamma", "γ = Tx/(Tg+Tl)"))
 
@@ -88,7 +89,7 @@ def write_forward_figures(
     families: Sequence[str] = ("Cu", "Fe", "Ti", "Zr"),
     seed: int = 0,
     table: AlloyTable | None = None,
-    on_progress: Callable[[str, int, int], None] | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> dict:
     """`forward_parity.png` (protocols (a) and (b)) and `data_distributions.png`; their paths and scores."""
     out_dir = Path(out_dir)
@@ -96,12 +97,9 @@ def write_forward_figures(
     table = load_alloy_table() if table is None else table
     titles = _protocol_titles(seed)
 
-    def progress(stage: str):
-        return None if on_progress is None else (lambda done, total: on_progress(stage, done, total))
-
     a, b = titles["random_80_20"], titles["grouped_by_system"]
-    held_out = {a: random_split(table, seed, on_fold=progress(f"forward model, {a}")),
-                b: grouped_by_system(table, on_fold=progress(f"forward model, {b}"))}
+    held_out = {a: random_split(table, seed, on_progress, f"forward model, {a}"),
+                b: grouped_by_system(table, on_progress=on_progress, stage=f"forward model, {b}")}
     figures = [parity_figure(held_out, out_dir / "forward_parity.png", len(table)),
                distributions_figure(table, families, out_dir / "data_distributions.png")]
     scored = {key: scores(held_out[title]) for key, title in titles.items()}

@@ -8,7 +8,7 @@
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -20,7 +20,9 @@ import numpy as np  # noqa: E402
 from alloygan.models import metrics  # noqa: E402
 from alloygan.models.dataset import AlloyTable, load_alloy_table  # noqa: E402
 from alloygan.models.encoding import ElementVocabulary  # noqa: E402
-from alloygan.models.generative import GENERATIVE_MODELS, Generator, load_generator  # noqa: E402
+from alloygan.models.generative import GENERATIVE_MODELS, Generator  # noqa: E402
+from alloygan.models.model_store import ensure_generator  # noqa: E402
+from alloygan.knowledge_base.progress import ProgressCallback  # noqa: E402
 
 LABELS = {"gan": "GAN", "gan-plus": "GAN+", "cgan": "CGAN (paper)", "ours": "ours"}
 CURVES = (("kl", "KL divergence"), ("js", "JS divergence"), ("w1_element", "W1 per element"), ("w1_pca", "W1 PCA-2D"))
@@ -107,11 +109,11 @@ def write_generative_figures(
     out_dir: Path,
     families: Sequence[str] = ("Cu", "Fe", "Ti", "Zr"),
     models: Sequence[str] = GENERATIVE_MODELS,
-    train_if_missing: bool = True,
-    on_progress: Callable[[str, str, int, int, dict], None] | None = None,
+    on_progress: ProgressCallback | None = None,
     seed: int = 0,
 ) -> list[Path]:
-    """`generative_pca_<family>.png` and `generative_training_<family>.png` for each family."""
+    """`generative_pca_<family>.png` and `generative_training_<family>.png` for each family (a generator
+    that is missing or stale is trained first, its epochs reported to `on_progress`)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     table = load_alloy_table()
@@ -119,9 +121,7 @@ def write_generative_figures(
     for family in families:
         generators = {}
         for model in models:
-            progress = None if on_progress is None else (lambda e, n, m, model=model, family=family: on_progress(family, model, e, n, m))
-            generators[model] = load_generator(model, family, train_if_missing=train_if_missing, on_progress=progress,
-                                               seed=seed, table=table)
+            generators[model], _ = ensure_generator(model, family, table, seed, on_progress)
         real = table.select(base=family)
         written.append(pca_density_figure(real, generators, family, out_dir / f"generative_pca_{family}.png", seed))
         histories = {m: g.metadata.get("history", []) for m, g in generators.items()}

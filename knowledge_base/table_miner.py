@@ -19,13 +19,14 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from alloygan.knowledge_base.composition import Composition, CompositionError
 from alloygan.knowledge_base.consistency import neighbour_outliers
+from alloygan.knowledge_base.progress import ProgressCallback, report
 from alloygan.knowledge_base.records import QuarantinedRow, Report, Source, temperature_problems
 
 SECTION = re.compile(r"^(?:(?P<element>[A-Z][a-z]?)-based|Other)\s*Alloys$")
@@ -93,8 +94,9 @@ def _page_lines(page) -> Iterator[list[dict]]:
         yield sorted(line, key=lambda w: w["x0"])
 
 
-def iter_table_rows(pdf_path: Path, on_page: Callable[[int, int], None] | None = None):
-    """Yield (page, column, line_in_column, family, raw_text) for every entry, in document order."""
+def iter_table_rows(pdf_path: Path, on_progress: ProgressCallback | None = None):
+    """Yield (page, column, line_in_column, family, raw_text) for every entry, in document order;
+    each page read is reported to `on_progress` ("mining <file>", pages done/total)."""
     import pdfplumber
 
     try:
@@ -127,11 +129,10 @@ def iter_table_rows(pdf_path: Path, on_page: Callable[[int, int], None] | None =
                     if tokens:
                         counters[column] += 1
                         yield page_number, column, counters[column], family, " ".join(tokens)
-            if on_page:
-                on_page(page_number, len(pages))
+            report(on_progress, f"mining {Path(pdf_path).name}", page_number, len(pages), "page")
 
 
-def mine_table(pdf_path: Path, on_page: Callable[[int, int], None] | None = None) -> MinedTable:
+def mine_table(pdf_path: Path, on_progress: ProgressCallback | None = None) -> MinedTable:
     """Mine the dataset table PDF into reports and quarantined rows."""
     pdf_path = Path(pdf_path)
     if not pdf_path.is_file():
@@ -139,7 +140,7 @@ def mine_table(pdf_path: Path, on_page: Callable[[int, int], None] | None = None
     source = Source(sha256_of(pdf_path), "published-table", TITLE, str(pdf_path))
     reports: list[Report] = []
     quarantined: list[QuarantinedRow] = []
-    for page, column, line, family, raw_text in iter_table_rows(pdf_path, on_page):
+    for page, column, line, family, raw_text in iter_table_rows(pdf_path, on_progress):
         entry = read_entry(raw_text, f"p{page} {column} line {line}", page, family, source)
         (reports if isinstance(entry, Report) else quarantined).append(entry)
     if not reports and not quarantined:

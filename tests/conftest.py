@@ -12,6 +12,35 @@ SHARED_PDF = REPO.parent / "shared" / "data" / "alloygan-collected-dataset.pdf"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+# --- test tiers ---------------------------------------------------------------------------
+# `pytest -m "not slow"` is the fast tier (`python3 quickstart.py test` runs it first, then `-m slow`).
+# A test not marked slow trains no full-size generator: where it needs one (a design through the
+# CLI, the tools or the graph), the generator presets are cut to a few epochs, so the model is
+# fitted in seconds, once per ALLOYGAN_HOME (the registry keeps it while the presets stay). Its
+# answers are as valid as any (every candidate is screened by the forward model), only less good.
+# A test marked slow runs the shipped presets: end-to-end training, benchmarks, golden outputs.
+QUICK_EPOCHS = {"ours": 60, "cgan": 10, "gan": 10, "gan-plus": 10}
+QUICK_MULTI_FAMILY_EPOCHS = {"ours": 10}
+_shipped_presets: tuple[dict, dict] | None = None
+
+
+def _generator_presets(quick: bool) -> None:
+    global _shipped_presets
+    from alloygan.models.generative import config
+
+    if _shipped_presets is None:  # what the package ships, before any test changed it
+        _shipped_presets = (dict(config.PRESETS), dict(config.MULTI_FAMILY_EPOCHS))
+    presets, multi_family_epochs = _shipped_presets
+    config.PRESETS.update({name: preset.updated(epochs=QUICK_EPOCHS[name]) if quick else preset
+                           for name, preset in presets.items()})
+    config.MULTI_FAMILY_EPOCHS.update(QUICK_MULTI_FAMILY_EPOCHS if quick else multi_family_epochs)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item) -> None:
+    """Before the test's fixtures are set up (module fixtures that design included): the presets of its tier."""
+    _generator_presets(quick=item.get_closest_marker("slow") is None)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def session_home(tmp_path_factory) -> Path:
@@ -24,6 +53,16 @@ def session_home(tmp_path_factory) -> Path:
         os.environ.pop("ALLOYGAN_HOME", None)
     else:
         os.environ["ALLOYGAN_HOME"] = previous
+
+
+@pytest.fixture(autouse=True)
+def settings_read_afresh():
+    """Every test reads the settings anew: the cache follows the environment, not what a test wrote to llm.env."""
+    from alloygan.tools.settings import reload_settings
+
+    reload_settings()
+    yield
+    reload_settings()
 
 
 @pytest.fixture

@@ -6,10 +6,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+from alloygan.knowledge_base.progress import ProgressCallback, report
 
 BENCH_GOALS = (
     "find Zr-based glass with Trg>0.6 avoiding Ag",
@@ -28,7 +29,7 @@ RUNS_PER_GOAL = 3
 
 def _alloygan() -> list[str]:
     beside = Path(sys.executable).parent / "alloygan"  # the console script of this environment
-    return [str(beside)] if beside.exists() else [sys.executable, "-c", "from agent.cli import main; main()"]
+    return [str(beside)] if beside.exists() else [sys.executable, "-c", "from alloygan.agent.cli import main; main()"]
 
 
 def _timed_cli(args: list[str], env: dict) -> float:
@@ -37,41 +38,39 @@ def _timed_cli(args: list[str], env: dict) -> float:
     return time.perf_counter() - started
 
 
-def benchmark_design(cold: bool = False, on_step: Callable[[str], None] | None = None) -> dict:
+def benchmark_design(cold: bool = False, on_progress: ProgressCallback | None = None) -> dict:
     """Per goal: wall time, generated, unique, passing, share of returned that meet the goal, novelty, cost."""
     from alloygan.tools.design import design_alloys, load_models, parse_goal_text
 
-    step = on_step or (lambda _: None)
-    step("loading (or training) the models")
     rows = []
-    for text in BENCH_GOALS:
-        step(f"designing: {text}")
-        goal = parse_goal_text(text)
-        load_models(goal.base_element)  # model loading is start-up, not design: timed by the CLI runs below
+    for number, text in enumerate(BENCH_GOALS, start=1):
+        report(on_progress, f"designing: {text}", number, len(BENCH_GOALS), "goal")
+        goal = parse_goal_text(text).goal
+        load_models(goal.base_element, on_progress)  # start-up, not design: timed by the CLI runs below
         runs = []
         for _ in range(RUNS_PER_GOAL):  # the same seed: the same answer each time
             started = time.perf_counter()
-            result = design_alloys(goal)
-            runs.append((time.perf_counter() - started, result["stats"]["candidates_per_second"]))
+            answer = design_alloys(goal)
+            runs.append((time.perf_counter() - started, answer.stats.candidates_per_second))
         seconds, throughput = (float(np.median(values)) for values in zip(*runs))
-        candidates, stats = result["candidates"], result["stats"]
-        meets = [not c["near_miss"] for c in candidates]
+        candidates, stats = answer.candidates, answer.stats
+        meets = [not c.near_miss for c in candidates]
         rows.append({
             "goal": text,
             "seconds": round(seconds, 3),
-            "generated": stats["generated"],
-            "unique_valid": stats["unique_valid"],
-            "passing": stats["passing"],
+            "generated": stats.generated,
+            "unique_valid": stats.unique_valid,
+            "passing": stats.passing,
             "returned": len(candidates),
             "share_returned_meeting_goal": round(float(np.mean(meets)), 3) if meets else 0.0,
-            "mean_p_meets_goal": round(float(np.mean([c["p_meets_goal"] for c in candidates])), 3) if candidates else 0.0,
-            "median_novelty_at_pct": round(float(np.median([c["novelty_at_pct"] for c in candidates])), 2) if candidates else None,
-            "median_cost_usd_per_kg": round(float(np.nanmedian([c["cost_usd_per_kg"] or np.nan for c in candidates])), 2) if candidates else None,
+            "mean_p_meets_goal": round(float(np.mean([c.p_meets_goal for c in candidates])), 3) if candidates else 0.0,
+            "median_novelty_at_pct": round(float(np.median([c.novelty_at_pct for c in candidates])), 2) if candidates else None,
+            "median_cost_usd_per_kg": round(float(np.nanmedian([c.cost_usd_per_kg or np.nan for c in candidates])), 2) if candidates else None,
             "candidates_per_second": int(throughput),
-            "generator": stats["generator"],
+            "generator": stats.generator,
         })
     env = dict(os.environ)
-    step("timing a warm `alloygan design` (start-up included)")
+    report(on_progress, "timing a warm `alloygan design` (start-up included)")
     _timed_cli(["design", BENCH_GOALS[0], "--json"], env)
     warm = min(_timed_cli(["design", BENCH_GOALS[0], "--json"], env) for _ in range(3))
     result = {
@@ -84,7 +83,7 @@ def benchmark_design(cold: bool = False, on_step: Callable[[str], None] | None =
                     "generated candidates / (generation + prediction + screening seconds)",
     }
     if cold:
-        step("timing a cold first run in an empty ALLOYGAN_HOME (build the store, train what is needed)")
+        report(on_progress, "timing a cold first run in an empty ALLOYGAN_HOME (build the store, train what is needed)")
         with tempfile.TemporaryDirectory() as home:
             cold_env = dict(env, ALLOYGAN_HOME=str(Path(home)))
             result["cold_cli_design_seconds"] = round(_timed_cli(["design", BENCH_GOALS[0], "--json"], cold_env), 1)

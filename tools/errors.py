@@ -18,8 +18,9 @@ def user_errors() -> tuple[type[Exception], ...]:
     from alloygan.models.constraints import ConditionError
     from alloygan.models.design.goal_text import GoalError
     from alloygan.models.design.pipeline import DesignError
+    from alloygan.models.model_store import ModelStoreError
     from alloygan.knowledge_base.experiments import ExperimentError
     from alloygan.knowledge_base.literature.errors import LiteratureError
 
     return (ToolInputError, CompositionError, ConditionError, GoalError, DesignError, MiningError, StoreError,
-            FileNotFoundError, LiteratureError, ExperimentError)
+            FileNotFoundError, LiteratureError, ExperimentError, ModelStoreError)

@@ -1,4 +1,4 @@
-"""The experiment log as plain functions with JSON-able results (the CLI, the chat REPL and the tools share them).
+"""The experiment log as plain functions with typed results (the CLI, the chat REPL and the tools share them).
 
 Suggestions come from a design result (`tools.design.design_alloys`): each keeps the
 composition, the predicted values with their uncertainty, the goal, the generator and
@@ -8,12 +8,36 @@ base as an `experiment` report; `experiments_report` compares prediction with me
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 
+from pydantic import Field
+
+from alloygan.tools.arguments import Arguments
 from alloygan.tools.errors import ToolInputError
+from alloygan.tools.results import (
+    SHOWN_PROPERTIES, DesignAnswer, Experiment, ExperimentCheck, ExperimentsReport, LoggedSuggestions, PropertyAccuracy,
+    PropertyCheck, rounded,
+)
 
-COMPARED = ("Tg", "Tx", "Tl", "Trg", "gamma", "dTx")
 SIGMAS = 2.0  # a measurement "inside the prediction" lies within mean ± 2σ
+
+
+class LogSuggestionArgs(Arguments):
+    """Log candidates of the last design in this conversation as experiment suggestions (composition,
+    predictions with uncertainty, goal, model versions); returns their ids."""
+
+    ranks: list[int] | None = Field(None, description="Ranks of the last design's candidates to log; default all")
+
+
+class RecordResultArgs(Arguments):
+    """Record a lab result for an experiment suggestion: whether it formed a glass and its measured Tg, Tx, Tl
+    in K. A glass's values are added to the knowledge base for the next training."""
+
+    suggestion_id: int = Field(description="Id of the experiment suggestion (from the experiment log)")
+    amorphous: bool = Field(True, description="Whether the alloy formed a glass")
+    Tg: float | None = Field(None, description="Measured glass transition temperature, K (required for a glass)")
+    Tx: float | None = Field(None, description="Measured crystallisation onset, K (required for a glass)")
+    Tl: float | None = Field(None, description="Measured liquidus temperature, K (required for a glass)")
+    note: str = Field("", max_length=500, description="Lab note (method, heating rate, ...)")
 
 
 def _log(store):
@@ -22,120 +46,105 @@ def _log(store):
     return ExperimentLog(store)
 
 
-def suggestion_record(suggestion) -> dict:
-    record = asdict(suggestion)
-    record["status"] = ("pending" if suggestion.measurement is None
-                        else "glass" if suggestion.measurement.amorphous else "not a glass")
-    return record
-
-
-def log_suggestions(design: dict | None, ranks: Sequence[int] | None = None, thread: str | None = None) -> list[dict]:
-    """Log candidates of a design result (all, or those of the given ranks) as experiment suggestions."""
-    from alloygan.models.design.goal import DesignGoal
+def log_suggestions(design: DesignAnswer | None, ranks: Sequence[int] | None = None,
+                    thread: str | None = None) -> LoggedSuggestions:
+    """Log candidates of a design (all, or those of the given ranks) as experiment suggestions."""
     from alloygan.knowledge_base.composition import Composition
     from alloygan.knowledge_base.experiments import NewSuggestion
     from alloygan.tools.knowledge import open_store
 
-    if not design or not design.get("candidates"):
+    if design is None or not design.candidates:
         raise ToolInputError("no designed candidates to log yet; run a design first (e.g. \"find Zr-based glass "
                              "with Trg>0.6\")")
-    candidates = design["candidates"]
+    candidates = design.candidates
     if ranks:
-        by_rank = {c["rank"]: c for c in candidates}
-        unknown = [r for r in ranks if r not in by_rank]
+        unknown = [r for r in ranks if design.candidate(r) is None]
         if unknown:
             raise ToolInputError(f"rank {', '.join(map(str, unknown))}: not in the last design "
                                  f"(ranks 1-{len(candidates)})")
-        candidates = [by_rank[r] for r in dict.fromkeys(ranks)]
-    goal = design["goal"]
-    goal_text = DesignGoal(**{k: v for k, v in goal.items()}).describe()
-    stats = design.get("stats", {})
+        candidates = [design.candidate(r) for r in dict.fromkeys(ranks)]
+    goal, goal_text = design.goal.as_json(), design.goal.describe()
     new = [
         NewSuggestion(
-            composition=Composition.from_dict(c["composition"]),
-            predicted={name: value for name, value in c.items() if isinstance(value, dict) and "mean" in value},
-            goal=goal, goal_text=goal_text, p_meets_goal=c.get("p_meets_goal"),
-            cost_usd_per_kg=c.get("cost_usd_per_kg"), design_rank=c.get("rank"),
-            generator=stats.get("generator", ""), forward_model=stats.get("forward_model", ""), thread=thread,
+            composition=Composition.from_dict(c.composition),
+            predicted={name: value.to_json() for name, value in c.estimates().items()},
+            goal=goal, goal_text=goal_text, p_meets_goal=c.p_meets_goal, cost_usd_per_kg=c.cost_usd_per_kg,
+            design_rank=c.rank, generator=design.stats.generator, forward_model=design.stats.forward_model,
+            thread=thread,
         )
         for c in candidates
     ]
     with open_store() as store:
         log = _log(store)
         ids = log.add_suggestions(new)
-        return [suggestion_record(log.get(i)) for i in ids]
+        return LoggedSuggestions(logged=[Experiment.of(log.get(i)) for i in ids])
 
 
-def list_suggestions() -> list[dict]:
+def list_suggestions() -> list[Experiment]:
     from alloygan.tools.knowledge import open_store
 
     with open_store() as store:
-        return [suggestion_record(s) for s in _log(store).suggestions()]
+        return [Experiment.of(s) for s in _log(store).suggestions()]
 
 
-def show_suggestion(suggestion_id: int) -> dict:
+def show_suggestion(suggestion_id: int) -> Experiment:
     from alloygan.tools.knowledge import open_store
 
     with open_store() as store:
-        return suggestion_record(_log(store).get(suggestion_id))
+        return Experiment.of(_log(store).get(suggestion_id))
 
 
-def record_result(suggestion_id: int, Tg: float | None = None, Tx: float | None = None, Tl: float | None = None,
-                  amorphous: bool = True, note: str = "") -> dict:
+def record_result(args: RecordResultArgs) -> Experiment:
     """Record a measurement; a glass's Tg, Tx, Tl also join the knowledge base (source kind `experiment`)."""
     from alloygan.tools.knowledge import open_store
 
     with open_store() as store:
-        return suggestion_record(_log(store).record(suggestion_id, amorphous, Tg, Tx, Tl, note))
+        return Experiment.of(_log(store).record(args.suggestion_id, args.amorphous, args.Tg, args.Tx, args.Tl,
+                                                args.note))
 
 
 def _measured_features(Tg: float, Tx: float, Tl: float) -> dict[str, float]:
     from alloygan.models.descriptors.thermal import thermal_feature_dict
 
     features = thermal_feature_dict(Tg, Tx, Tl)
-    return {name: float(features[name][0]) for name in COMPARED}
+    return {name: float(features[name][0]) for name in SHOWN_PROPERTIES}
 
 
-def experiments_report() -> dict:
+def _checked(experiment: Experiment) -> tuple[ExperimentCheck, dict[str, float]]:
+    """One measured experiment: per predicted property the measurement, the error and whether it lay inside
+    ±2σ; and the errors unrounded (for the means)."""
+    m = experiment.measurement
+    if not m.amorphous:
+        return ExperimentCheck(id=experiment.id, formula=experiment.formula, amorphous=False, properties={},
+                               note=m.note), {}
+    values = _measured_features(m.Tg, m.Tx, m.Tl)
+    properties, errors = {}, {}
+    for name in SHOWN_PROPERTIES:
+        predicted = experiment.predicted.get(name)
+        if predicted is None or predicted.mean is None:
+            continue
+        errors[name] = values[name] - predicted.mean
+        properties[name] = PropertyCheck(predicted=predicted, measured=rounded(values[name], 4),
+                                         error=rounded(errors[name], 4),
+                                         within_2sigma=abs(errors[name]) <= SIGMAS * (predicted.std or 0.0))
+    return ExperimentCheck(id=experiment.id, formula=experiment.formula, amorphous=True, properties=properties), errors
+
+
+def experiments_report() -> ExperimentsReport:
     """Predicted vs measured (the active-learning loop): per property the mean absolute error and how
     often the measurement fell inside the predicted ±2σ; per experiment the details."""
-    from alloygan.tools.serialize import rounded
-
     suggestions = list_suggestions()
-    measured = [s for s in suggestions if s["measurement"] is not None]
-    glasses = [s for s in measured if s["measurement"]["amorphous"]]
-    rows, errors = [], {name: [] for name in COMPARED}
-    inside = {name: [] for name in COMPARED}
-    for s in glasses:
-        m = s["measurement"]
-        values = _measured_features(m["Tg"], m["Tx"], m["Tl"])
-        row = {"id": s["id"], "formula": s["formula"], "amorphous": True, "properties": {}}
-        for name in COMPARED:
-            predicted = s["predicted"].get(name)
-            if not predicted or predicted.get("mean") is None:
-                continue
-            error = values[name] - predicted["mean"]
-            within = abs(error) <= SIGMAS * (predicted.get("std") or 0.0)
-            errors[name].append(abs(error))
-            inside[name].append(within)
-            row["properties"][name] = {"predicted": predicted, "measured": rounded(values[name], 4),
-                                       "error": rounded(error, 4), "within_2sigma": within}
-        rows.append(row)
-    rows += [{"id": s["id"], "formula": s["formula"], "amorphous": False, "properties": {},
-              "note": s["measurement"]["note"]} for s in measured if not s["measurement"]["amorphous"]]
-    properties = {
-        name: {"n": len(errors[name]),
-               "mean_abs_error": rounded(sum(errors[name]) / len(errors[name]), 4),
-               "within_2sigma": sum(inside[name]),
-               "within_2sigma_share": rounded(sum(inside[name]) / len(inside[name]), 4)}
-        for name in COMPARED if errors[name]
-    }
-    return {
-        "suggestions": len(suggestions),
-        "measured": len(measured),
-        "glasses": len(glasses),
-        "not_glasses": len(measured) - len(glasses),
-        "pending": len(suggestions) - len(measured),
-        "properties": properties,
-        "experiments": sorted(rows, key=lambda r: r["id"]),
-    }
+    measured = [s for s in suggestions if s.measurement is not None]
+    glasses = sum(s.measurement.amorphous for s in measured)
+    checked = [_checked(s) for s in measured]
+    checks = [check for check, _ in checked]
+    properties = {}
+    for name in SHOWN_PROPERTIES:
+        errors = [abs(found[name]) for _, found in checked if name in found]
+        if errors:
+            inside = sum(check.properties[name].within_2sigma for check in checks if name in check.properties)
+            properties[name] = PropertyAccuracy(n=len(errors), mean_abs_error=rounded(sum(errors) / len(errors), 4),
+                                                within_2sigma=inside, within_2sigma_share=rounded(inside / len(errors), 4))
+    return ExperimentsReport(suggestions=len(suggestions), measured=len(measured), glasses=glasses,
+                             not_glasses=len(measured) - glasses, pending=len(suggestions) - len(measured),
+                             properties=properties, experiments=sorted(checks, key=lambda check: check.id))

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
+from alloygan.knowledge_base.progress import ProgressCallback
 from alloygan.tools.errors import ToolInputError
 
 BENCH_FAMILIES = ("Cu", "Fe", "Ti", "Zr")
@@ -14,8 +15,6 @@ BENCH_FAMILIES = ("Cu", "Fe", "Ti", "Zr")
 # its 2-D PCA plot. Its PCA scaling and sample sizes are not stated, so the values are not
 # on the same scale as ours; the order of the models is what can be compared.
 PAPER_WASSERSTEIN_CU = {"cgan": 0.41, "gan": 0.48, "gan-plus": 0.60}
-
-ProgressCallback = Callable[[str, str, int, int, dict], None]  # (family, model, epoch, epochs, metrics)
 
 
 def name_list(value: str | Sequence[str] | None, default: Sequence[str], flag: str) -> list[str]:
@@ -109,8 +108,7 @@ def bench_generative(
     predict, forward_note = _forward_predictor(table, heldout_formulas)
     results = {}
     for family, (train, heldout) in splits.items():
-        progress = None if on_progress is None else (lambda model, e, n, m, family=family: on_progress(family, model, e, n, m))
-        results[family] = evaluation.benchmark_family(train, heldout, family, chosen, seed, epochs, progress, predict)
+        results[family] = evaluation.benchmark_family(train, heldout, family, chosen, seed, epochs, on_progress, predict)
     return {
         "seed": seed,
         "families": results,
@@ -138,14 +136,16 @@ def bench_generative(
 
 
 def train_generative(model: str = "ours", family: str = "Zr", seed: int = 0, epochs: int | None = None,
-                     on_progress: Callable[[int, int, dict], None] | None = None) -> dict:
+                     on_progress: ProgressCallback | None = None) -> dict:
     """Train (and save) one generator; its metrics, training time and where it was saved."""
     from alloygan.models.generative import train_generator
+    from alloygan.models.model_store import save_generator
 
     try:
         result = train_generator(model, family, seed=seed, epochs=epochs, on_progress=on_progress)
     except ValueError as error:
         raise ToolInputError(str(error)) from None
+    directory = save_generator(result)
     return {"model": model, "family": family, "seed": seed, "metrics": result.metrics,
-            "training_seconds": round(result.seconds, 2), "saved_to": str(result.directory),
+            "training_seconds": round(result.seconds, 2), "saved_to": str(directory),
             "families": list(result.generator.families), "elements": list(result.generator.vocabulary.elements)}

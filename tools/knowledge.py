@@ -1,15 +1,21 @@
-"""Knowledge-base operations as plain functions with JSON-able results (CLI and agent tools share them)."""
+"""Knowledge-base operations as plain functions with typed results (the CLI, the agent's tools and the
+Python API share them; each takes its argument model, the one schema of its tool)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from alloygan.knowledge_base.composition import Composition, element_symbols
+from alloygan.knowledge_base.progress import ProgressCallback
 from alloygan.knowledge_base.store import AlloyStore
 from alloygan.knowledge_base.table_miner import mine_table, shipped_table, table_to_csv
+from alloygan.tools.arguments import Arguments
 from alloygan.tools.errors import ToolInputError
+from alloygan.tools.results import (
+    AlloyDescription, AlloyDescriptions, AlloyQueryResult, KnowledgeBaseStats, KnownAlloy, QuarantineEntry, rounded,
+)
 
 
 def open_store() -> AlloyStore:
@@ -20,14 +26,15 @@ def open_store() -> AlloyStore:
 def build_knowledge_base(
     source: Path | None = None,
     export: Path | None = None,
-    on_page: Callable[[int, int], None] | None = None,
-) -> dict:
-    """(Re)build the published-table source: mine `source` (a PDF) or load the shipped CSV."""
+    on_progress: ProgressCallback | None = None,
+) -> KnowledgeBaseStats:
+    """(Re)build the published-table source: mine `source` (a PDF, pages reported to `on_progress`) or load
+    the shipped CSV."""
     if source is not None:
         source = Path(source)
         if not source.exists():
             raise ToolInputError(f"--source {source}: no such file; give the path of the dataset table PDF")
-        table = mine_table(source, on_page=on_page)
+        table = mine_table(source, on_progress=on_progress)
     else:
         table = shipped_table()
     if export is not None:
@@ -40,13 +47,13 @@ def build_knowledge_base(
     with AlloyStore.open_default(fill=False) as store:
         store.replace_source(table.source, table.reports, table.quarantined)
         stats = store.stats()
-    stats["built_from"] = str(source) if source else "shipped table (knowledge_base/data/published_table.csv)"
-    return stats
+    built_from = str(source) if source else "shipped table (knowledge_base/data/published_table.csv)"
+    return KnowledgeBaseStats(**stats, built_from=built_from)
 
 
-def kb_stats() -> dict:
+def kb_stats() -> KnowledgeBaseStats:
     with open_store() as store:
-        return store.stats()
+        return KnowledgeBaseStats(**store.stats())
 
 
 def _element_list(value: str | Sequence[str] | None, flag: str) -> list[str]:
@@ -60,16 +67,15 @@ def _element_list(value: str | Sequence[str] | None, flag: str) -> list[str]:
     return symbols
 
 
-class AlloyQuery(BaseModel):
-    """Which known alloys to list."""
+class AlloyQuery(Arguments):
+    """List measured alloys from the knowledge base by base element, required/excluded elements and conditions
+    on properties, with their temperatures and sources."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    base: str | None = Field(None, description="Base element, e.g. 'Zr'")
-    require: list[str] = Field(default_factory=list, description="Elements every alloy must contain")
-    exclude: list[str] = Field(default_factory=list, description="Elements no alloy may contain")
-    where: str | None = Field(None, description="Conditions such as 'Trg>=0.6, Tg<700'")
-    limit: int | None = Field(None, ge=1, description="At most this many alloys (highest Trg first)")
+    base: str | None = Field(None, description="Base element symbol, e.g. 'Zr'")
+    require: list[str] = Field(default_factory=list, description="Element symbols every alloy must contain")
+    exclude: list[str] = Field(default_factory=list, description="Element symbols no alloy may contain")
+    where: str | None = Field(None, description="Conditions on Tg, Tx, Tl or GFA criteria, e.g. 'Trg>=0.6, Tg<700'")
+    limit: int | None = Field(None, ge=1, description="At most this many alloys (highest Trg first); default all")
 
     @field_validator("require", "exclude", mode="before")
     @classmethod
@@ -77,10 +83,10 @@ class AlloyQuery(BaseModel):
         return value.split(",") if isinstance(value, str) else value
 
 
-def query_alloys(query: AlloyQuery) -> list[dict]:
+def query_alloys(query: AlloyQuery) -> AlloyQueryResult:
+    """The matching alloys, highest Trg first (at most `limit`), and how many match in all."""
     from alloygan.models.constraints import parse_conditions
     from alloygan.models.dataset import alloy_table
-    from alloygan.tools.serialize import alloy_record
 
     base = _element_list(query.base, "--base")
     require = _element_list(query.require, "--require")
@@ -93,18 +99,14 @@ def query_alloys(query: AlloyQuery) -> list[dict]:
         table = alloy_table(store.alloys())
     selected = table.select(base=base[0] if base else None, require=require, exclude=exclude, ranges=ranges)
     order = selected.frame.sort_values(["Trg", "formula"], ascending=[False, True]).index
-    if query.limit:
-        order = order[: query.limit]
-    return [alloy_record(selected.alloys[i], selected.frame.iloc[i]) for i in order]
+    return AlloyQueryResult(n_found=len(order), alloys=[KnownAlloy.of(selected.alloys[i], selected.frame.iloc[i])
+                                                        for i in order[: query.limit]])
 
 
-def quarantine_rows() -> list[dict]:
+def quarantine_rows() -> list[QuarantineEntry]:
     with open_store() as store:
-        return [
-            {"raw_text": q.raw_text, "reason": q.reason, "location": q.location, "page": q.page,
-             "family": q.family, "document": s.title, "sha256": s.sha256}
-            for s, q in store.quarantine()
-        ]
+        return [QuarantineEntry(raw_text=q.raw_text, reason=q.reason, location=q.location, page=q.page,
+                                family=q.family, document=s.title, sha256=s.sha256) for s, q in store.quarantine()]
 
 
 def parse_compositions(formulas: Sequence[str]) -> list[Composition]:
@@ -112,29 +114,31 @@ def parse_compositions(formulas: Sequence[str]) -> list[Composition]:
     return [Composition.parse(text) for text in formulas]
 
 
-def describe_alloys(formulas: Sequence[str]) -> list[dict]:
+class DescribeArgs(Arguments):
+    """Composition descriptors (atomic size mismatch, mixing enthalpy, electronegativity, ...) and raw-material
+    cost in USD/kg of given formulas, and their measured data when known."""
+
+    formulas: list[str] = Field(min_length=1, max_length=50,
+                                description="Alloy formulas in at.%, e.g. 'Zr65Cu17.5Ni10Al7.5'")
+
+
+def describe_alloys(args: DescribeArgs) -> AlloyDescriptions:
     """Composition, known data and all features when known, composition descriptors and cost."""
     from alloygan.models.dataset import alloy_table
     from alloygan.models.descriptors.elemental import describe_composition
     from alloygan.knowledge_base.prices import alloy_cost_usd_per_kg
-    from alloygan.tools.serialize import alloy_record, rounded
 
-    if not formulas:
-        raise ToolInputError("give at least one formula, e.g. alloygan describe Zr65Cu17.5Ni10Al7.5")
-    compositions = parse_compositions(formulas)
+    compositions = parse_compositions(args.formulas)
     with open_store() as store:
         alloys = {a.composition: a for a in store.alloys()}
-    out = []
-    for text, composition in zip(formulas, compositions):
+    described = []
+    for text, composition in zip(args.formulas, compositions):
         known = alloys.get(composition)
-        record = {
-            "input": text,
-            "composition": composition.as_dict(),
-            "formula": composition.formula,
-            "known": alloy_record(known, alloy_table([known]).frame.iloc[0]) if known else None,
-            "descriptors": {k: rounded(v) for k, v in describe_composition(composition).items()},
-            "cost_usd_per_kg": rounded(alloy_cost_usd_per_kg(composition), 4),
-        }
-        out.append(record)
-    return out
+        described.append(AlloyDescription(
+            input=text, composition=composition.as_dict(), formula=composition.formula,
+            known=KnownAlloy.of(known, alloy_table([known]).frame.iloc[0]) if known else None,
+            descriptors={k: rounded(v) for k, v in describe_composition(composition).items()},
+            cost_usd_per_kg=rounded(alloy_cost_usd_per_kg(composition), 4),
+        ))
+    return AlloyDescriptions(alloys=described)
 

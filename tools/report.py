@@ -8,17 +8,16 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+from alloygan.knowledge_base.progress import ProgressCallback, report
 from alloygan.tools.errors import ToolInputError
 from alloygan.tools.generative import BENCH_FAMILIES, check_families, model_list, name_list
 
 REPORT_MODELS = ("gan", "gan-plus", "cgan", "ours")
 PAGE = "report.md"
-
-ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 def _checked_out_dir(out_dir: Path | str) -> Path:
@@ -46,11 +45,11 @@ def _staging_dir(out: Path) -> Path:
 
 def _generator_summary(family: str, models: list[str]) -> str:
     from alloygan.models.figures_generative import LABELS
-    from alloygan.models.generative.registry import saved_metadata
+    from alloygan.models.model_store import generator_metadata
 
     parts = []
     for model in models:
-        metadata = saved_metadata(model, family) or {}
+        metadata = generator_metadata(model, family) or {}
         final = {key: metadata.get("metrics", {}).get(key, float("nan")) for key in ("kl", "js", "w1_pca")}
         epochs = metadata.get("config", {}).get("epochs")
         parts.append(f"{LABELS.get(model, model)} {epochs} epochs (last recorded KL {final['kl']:.3f}, "
@@ -125,25 +124,22 @@ def write_report(
     """Forward parity plots, data distributions, generative PCA densities and training curves, and `report.md`."""
     from alloygan.models.dataset import load_alloy_table
     from alloygan.models.figures_forward import write_forward_figures
-    from alloygan.models.figures_generative import LABELS, write_generative_figures
+    from alloygan.models.figures_generative import write_generative_figures
 
     started = time.perf_counter()
     out = _checked_out_dir(out_dir)
     family_names, model_names = _checked_names(families, models, seed)
     table = load_alloy_table()
     check_families(family_names, table)
-    step = on_progress or (lambda stage, done, total: None)
 
     staging = _staging_dir(out)
     try:
-        forward = write_forward_figures(staging, family_names, seed, table, step)
+        forward = write_forward_figures(staging, family_names, seed, table, on_progress)
         figures = [Path(p) for p in forward["figures"]]
         for index, family in enumerate(family_names):
-            step("generative figures", index, len(family_names))
-            figures += write_generative_figures(
-                staging, [family], model_names, train_if_missing=True, seed=seed,
-                on_progress=lambda f, model, epoch, n, metrics: step(f"{f} {LABELS.get(model, model)}: training", epoch, n))
-        step("generative figures", len(family_names), len(family_names))
+            report(on_progress, "generative figures", index, len(family_names), "family")
+            figures += write_generative_figures(staging, [family], model_names, on_progress=on_progress, seed=seed)
+        report(on_progress, "generative figures", len(family_names), len(family_names), "family")
         counts = table.frame["base_element"].value_counts()
         page = _page(forward, {f: int(counts[f]) for f in family_names}, model_names, seed,
                      time.perf_counter() - started)

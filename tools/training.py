@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
+from pydantic import Field
+
+from alloygan.knowledge_base.progress import ProgressCallback
+from alloygan.tools.arguments import Arguments
 from alloygan.tools.errors import ToolInputError
+from alloygan.tools.results import ForwardModelTraining, GeneratorTraining, TrainingReport
 
 
 def generator_family(base_element: str | None, table) -> str:
@@ -32,20 +36,25 @@ def _check_family(family: str, table) -> None:
         raise ToolInputError(f"--family {family}: {error}") from None
 
 
+class TrainArgs(Arguments):
+    """Retrain the forward property model and the generators on the current knowledge base (after new
+    measurements). Takes a while."""
+
+    family: str | None = Field(None, description="Base element of the family to (re)train the generator for; default all")
+    model: str | None = Field(None, description="Generator model name; default the design pipeline's")
+
+
 def train_models(
     family: str | None = None,
     model: str | None = None,
-    on_status: Callable[[str], None] | None = None,
-) -> dict:
+    on_progress: ProgressCallback | None = None,
+) -> TrainingReport:
     """Retrain what is stale (the data or the settings changed) and report what was trained or reused."""
     from alloygan.models.dataset import load_alloy_table
-    from alloygan.models.forward import load_forward_model
-    from alloygan.models.forward.registry import saved_metadata
-    from alloygan.models.generative import GENERATIVE_MODELS, load_generator
-    from alloygan.models.generative.registry import saved_metadata as generator_metadata
+    from alloygan.models.generative import GENERATIVE_MODELS
+    from alloygan.models.model_store import ensure_forward, ensure_generator
     from alloygan.tools.design import DEFAULT_GENERATOR
 
-    status = on_status or (lambda _: None)
     model = model or DEFAULT_GENERATOR
     if model not in GENERATIVE_MODELS:
         raise ToolInputError(f"--model {model}: use one of {', '.join(GENERATIVE_MODELS)}")
@@ -54,23 +63,13 @@ def train_models(
     for name in families:  # a family without data is named now, not after the forward model has trained
         _check_family(name, table)
     started = time.perf_counter()
-    before = (saved_metadata() or {}).get("trained_at")
-    forward = load_forward_model(table=table, on_status=status)
-    after = saved_metadata() or {}
-    report = {"alloys": len(table), "forward_model": {
-        "trained": after.get("trained_at") != before, "n_alloys": after.get("n_alloys"),
-        "training_seconds": after.get("training_seconds"), "elements": len(forward.vocabulary_)}, "generators": []}
+    forward, done = ensure_forward(table, on_progress)
+    forward_training = ForwardModelTraining(trained=done.trained, n_alloys=done.n_alloys,
+                                            training_seconds=done.training_seconds, elements=len(forward.vocabulary_))
+    generators = []
     for name in families:
-        previous = (generator_metadata(model, name) or {}).get("trained_at")
-
-        def progress(epoch, epochs, _metrics=None, name=name):
-            status(f"training {model} for {name}: epoch {epoch}/{epochs}")
-
-        load_generator(model=model, family=name, on_progress=progress, table=table)
-        metadata = generator_metadata(model, name) or {}
-        report["generators"].append({"model": model, "family": name,
-                                     "trained": metadata.get("trained_at") != previous,
-                                     "training_seconds": metadata.get("training_seconds"),
-                                     "n_alloys": (metadata.get("metrics") or {}).get("n_train")})
-    report["seconds"] = round(time.perf_counter() - started, 1)
-    return report
+        _, done = ensure_generator(model, name, table, on_progress=on_progress)
+        generators.append(GeneratorTraining(model=model, family=name, trained=done.trained,
+                                            training_seconds=done.training_seconds, n_alloys=done.n_alloys))
+    return TrainingReport(alloys=len(table), forward_model=forward_training, generators=generators,
+                          seconds=round(time.perf_counter() - started, 1))

@@ -15,6 +15,7 @@ from alloygan.agent.cli import bench, describe, design, kb, models
 from alloygan.agent.cli import lit
 from alloygan.agent.cli import chat, experiments
 from alloygan.agent.cli import report
+from alloygan.agent.cli import schema
 from alloygan.agent.cli.output import err_console, print_error
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.command("chat")(chat.chat)
 app.command("batch")(chat.batch)
 app.add_typer(experiments.app, name="experiments")
 app.command("report")(report.report)
+app.command("schema")(schema.schema)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from alloygan.agent.cli.output import console, err_console, fail, print_json
+from alloygan.agent.cli.output import console, err_console, fail, print_json, progress
 
 THREAD_HELP = "Continue this conversation (its id is printed after each answer)."
 OFFLINE_HELP = "Use the offline planner even when an LLM is configured."
@@ -41,8 +41,14 @@ def ask(
             err_console.print("cancelled")
             raise typer.Exit(130)
     if json_out:
-        print_json({"answer": result.answer, "goal": result.goal,
-                    "candidates": result.design["candidates"] if result.design else [], "thread": thread_id})
+        from alloygan.tools.results import GoalParse
+
+        design = result.design
+        # the goal as `parse-goal --json` shows it, with the words of this turn's design request not understood
+        unused = design.not_understood if design else []
+        goal = GoalParse(goal=result.goal, not_understood=unused) if result.goal else None
+        print_json({"answer": result.answer, "goal": goal.to_json() if goal else None,
+                    "candidates": [c.to_json() for c in design.candidates] if design else [], "thread": thread_id})
         return
     render_turn(result, console)
     console.print(f"thread {thread_id} — continue with: alloygan ask --thread {thread_id} \"…\"", style="dim",
@@ -72,7 +78,6 @@ def batch(
     from alloygan.agent.batch import load_goals, run_batch
 
     load_goals(goals)  # a bad file stops here, before anything is written
-    spinner = console.status("batch", spinner="dots") if console.is_terminal and not json_out else None
 
     def on_result(record: dict, skipped: bool) -> None:
         if json_out:
@@ -83,12 +88,9 @@ def batch(
             line.append(f" — {record.get('error', '')}", style="red")
         console.print(line, soft_wrap=True)
 
-    try:
-        if spinner is not None:
-            with spinner as status:
-                report = run_batch(goals, out, on_status=status.update, on_result=on_result)
-        else:
-            report = run_batch(goals, out, on_result=on_result)
+    try:  # on a terminal the live line is drawn on stdout's console, below the per-goal lines printed there
+        with progress("batch", console=console if console.is_terminal else None) as on_progress:
+            report = run_batch(goals, out, on_progress=on_progress, on_result=on_result)
     except KeyboardInterrupt:
         err_console.print(f"interrupted; finished goals are kept in {out}; rerun the same command to resume")
         raise typer.Exit(130)

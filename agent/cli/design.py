@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.table import Table
 
-from alloygan.agent.cli.output import console, err_console, fail, fits, fmt, plus_minus, print_json, progress
+from alloygan.agent.cli.output import (console, err_console, fail, fits, fmt, plus_minus, print_json, print_result,
+                                       progress)
+
+if TYPE_CHECKING:  # the CLI imports the tools layer when a command runs
+    from alloygan.tools.results import Candidate, DesignAnswer
 
 
 def parse_goal(
@@ -17,13 +21,13 @@ def parse_goal(
     """Show how a goal in plain words is understood (offline grammar, no LLM)."""
     from alloygan.tools.design import parse_goal_text
 
-    goal = parse_goal_text(text)
+    parsed = parse_goal_text(text)
     if json_out:
-        print_json(goal.as_json())
+        print_json(parsed.to_json())
         return
-    console.print(f"[bold]Goal:[/] {goal.describe()}")
-    if goal.not_understood:
-        console.print(f"[yellow]not understood:[/] {' '.join(goal.not_understood)}")
+    console.print(f"[bold]Goal:[/] {parsed.goal.describe()}")
+    if parsed.not_understood:
+        console.print(f"[yellow]not understood:[/] {' '.join(parsed.not_understood)}")
 
 
 def design(
@@ -38,21 +42,21 @@ def design(
 
     if out is not None and not out.resolve().parent.is_dir():
         fail(f"--out {out}: directory {out.resolve().parent} does not exist; create it or choose another path")
-    goal = parse_goal_text(text)
+    parsed = parse_goal_text(text)
     updates = {k: v for k, v in (("n_candidates", n), ("seed", seed)) if v is not None}
     if updates:
-        goal = goal.model_copy(update=updates)
-    if goal.not_understood:
-        err_console.print(f"not understood: {' '.join(goal.not_understood)} (ignored; see `alloygan parse-goal`)",
+        parsed = parsed.model_copy(update={"goal": parsed.goal.model_copy(update=updates)})
+    if parsed.not_understood:
+        err_console.print(f"not understood: {' '.join(parsed.not_understood)} (ignored; see `alloygan parse-goal`)",
                           style="yellow")
-    with progress("designing") as update:
-        result = design_alloys(goal, on_status=update)
+    with progress("designing") as on_progress:
+        answer = design_alloys(parsed, on_progress=on_progress)
     if out is not None:
-        write_candidates_csv(result["candidates"], out)
+        write_candidates_csv(answer.candidates, out)
     if json_out:
-        print_json(result["candidates"])
+        print_json(answer.candidates)
         return
-    print_design(result)
+    print_design(answer)
     if out is not None:
         console.print(f"Candidates written to {out}")
 
@@ -65,75 +69,71 @@ def demo(goal: str = typer.Argument(DEMO_GOAL, help="The goal to design for.")) 
     from alloygan.tools.knowledge import kb_stats
 
     stats = kb_stats()
-    console.print(f"[bold]alloygan[/] (offline, embedded store): {stats['unique_compositions']} known alloys from "
-                  f"{stats['rows_read']} table rows ({stats['quarantined']} quarantined with reasons)")
+    console.print(f"[bold]alloygan[/] (offline, embedded store): {stats.unique_compositions} known alloys from "
+                  f"{stats.rows_read} table rows ({stats.quarantined} quarantined with reasons)")
     console.print(f"[bold]Request:[/] {goal}")
     design(goal, n=None, seed=None, json_out=False, out=None)
 
 
 
-def print_design(result: dict) -> None:
+def print_design(answer: DesignAnswer) -> None:
     """The answer as a person reads it: goal, candidates (a table, or one block each on a narrow screen), sources."""
-    from alloygan.models.design.goal import DesignGoal
-
-    goal = DesignGoal(**{k: v for k, v in result["goal"].items()})
-    console.print(f"[bold]Goal:[/] {goal.describe()}", soft_wrap=True)
-    stats = result["stats"]
-    console.print(f"[bold]{stats['returned']} candidates[/] ({stats['passing']:,} of {stats['unique_valid']:,} unique "
+    candidates, stats = answer.candidates, answer.stats
+    console.print(f"[bold]Goal:[/] {answer.goal.describe()}", soft_wrap=True)
+    console.print(f"[bold]{stats.returned} candidates[/] ({stats.passing:,} of {stats.unique_valid:,} unique "
                   f"generated compositions meet the goal by the forward model)", soft_wrap=True)
-    table = _candidate_table(result["candidates"])
+    table = _candidate_table(candidates)
     if fits(table):
         console.print(table)
     else:
-        _print_candidate_blocks(result["candidates"])
-    sources = {}
-    for c in result["candidates"]:
-        for near in c["nearest_known"]:
-            source = near["source"]
-            sources.setdefault(near["formula"], f"{source['document']}, {source['location']}")
+        _print_candidate_blocks(candidates)
+    sources: dict[str, str] = {}
+    for c in candidates:
+        for near in c.nearest_known:
+            sources.setdefault(near.formula, near.source.text())
     console.print("Nearest known alloys and their sources:", style="dim")
     for formula, where in list(sources.items())[:12]:
         console.print(f"  {formula}: {where}", style="dim", soft_wrap=True)
-    if any(c["near_miss"] for c in result["candidates"]):
+    if any(c.near_miss for c in candidates):
         console.print("~ near miss: the forward model predicts it misses the goal (see `--json` for which range)",
                       style="yellow")
-    for note in result["notes"]:
+    for note in answer.notes:
         console.print(f"note: {note}", style="yellow")
     console.print(f"Predicted properties are forward-model means ±1σ; P(goal) is the probability of meeting every range; "
                   f"target Trg is the condition the generator was given. "
-                  f"{stats['generated']:,} generated in {stats['seconds']:.2f} s with {stats['generator']}.", style="dim")
+                  f"{stats.generated:,} generated in {stats.seconds:.2f} s with {stats.generator}.", style="dim")
 
 
-def _candidate_table(candidates: list[dict]) -> Table:
+def _candidate_table(candidates: list[Candidate]) -> Table:
     table = Table()
     for column in ("#", "composition (at.%)", "Tg K", "Tx K", "Tl K", "Trg", "γ", "ΔTx K", "P(goal)", "USD/kg",
                    "target Trg", "nearest known (Δ at.%)"):
         left = column in ("composition (at.%)", "nearest known (Δ at.%)")
         table.add_column(column, justify="left" if left else "right", no_wrap=True)
     for c in candidates:
-        near = c["nearest_known"][0]
-        table.add_row(f"{c['rank']}{' ~' if c['near_miss'] else ''}", c["formula"], plus_minus(c["Tg"], 0), plus_minus(c["Tx"], 0),
-                      plus_minus(c["Tl"], 0), plus_minus(c["Trg"], 3), plus_minus(c["gamma"], 3), plus_minus(c["dTx"], 0),
-                      fmt(c["p_meets_goal"], 2), fmt(c["cost_usd_per_kg"], 1), fmt(c["condition"]["Trg"], 3),
-                      f"{near['formula']} ({near['distance_at_pct']:g})")
+        near = c.nearest_known[0]
+        table.add_row(f"{c.rank}{' ~' if c.near_miss else ''}", c.formula, plus_minus(c.Tg, 0), plus_minus(c.Tx, 0),
+                      plus_minus(c.Tl, 0), plus_minus(c.Trg, 3), plus_minus(c.gamma, 3), plus_minus(c.dTx, 0),
+                      fmt(c.p_meets_goal, 2), fmt(c.cost_usd_per_kg, 1), fmt(c.condition.Trg, 3),
+                      f"{near.formula} ({near.distance_at_pct:g})")
     return table
 
 
-def _print_candidate_blocks(candidates: list[dict]) -> None:
+def _print_candidate_blocks(candidates: list[Candidate]) -> None:
     """Three short lines per candidate: what fits a narrow terminal or a log file (80 columns)."""
     from rich.text import Text
 
     for c in candidates:
-        near = c["nearest_known"][0]
-        head = Text(f"{c['rank']:>2}{'~' if c['near_miss'] else ' '} ", style="bold")
-        head.append(c["formula"], style="bold cyan")
-        head.append(f"   P(goal) {fmt(c['p_meets_goal'], 2)}   {fmt(c['cost_usd_per_kg'], 1)} USD/kg")
+        near = c.nearest_known[0]
+        head = Text(f"{c.rank:>2}{'~' if c.near_miss else ' '} ", style="bold")
+        head.append(c.formula, style="bold cyan")
+        head.append(f"   P(goal) {fmt(c.p_meets_goal, 2)}   {fmt(c.cost_usd_per_kg, 1)} USD/kg")
         console.print(head, soft_wrap=True)
-        console.print(f"    Tg {plus_minus(c['Tg'], 0)}  Tx {plus_minus(c['Tx'], 0)}  Tl {plus_minus(c['Tl'], 0)} K   "
-                      f"Trg {plus_minus(c['Trg'], 3)}  γ {plus_minus(c['gamma'], 3)}  ΔTx {plus_minus(c['dTx'], 0)} K",
+        console.print(f"    Tg {plus_minus(c.Tg, 0)}  Tx {plus_minus(c.Tx, 0)}  Tl {plus_minus(c.Tl, 0)} K   "
+                      f"Trg {plus_minus(c.Trg, 3)}  γ {plus_minus(c.gamma, 3)}  ΔTx {plus_minus(c.dTx, 0)} K",
                       soft_wrap=True, highlight=False, markup=False)
-        console.print(f"    target Trg {fmt(c['condition']['Trg'], 3)}; nearest known {near['formula']} "
-                      f"({near['distance_at_pct']:g} at.% away)", style="dim", soft_wrap=True, markup=False)
+        console.print(f"    target Trg {fmt(c.condition.Trg, 3)}; nearest known {near.formula} "
+                      f"({near.distance_at_pct:g} at.% away)", style="dim", soft_wrap=True, markup=False)
 
 
 def bench_design(
@@ -141,16 +141,14 @@ def bench_design(
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The design pipeline on a fixed list of goals: time, candidates, share meeting the goal, novelty, cost."""
-    from contextlib import nullcontext
-
     from alloygan.tools.design_bench import benchmark_design
 
-    spinner = nullcontext() if json_out else console.status("benchmarking the design pipeline", spinner="dots")
-    with spinner as status:
-        result = benchmark_design(cold, on_step=(lambda m: status.update(m)) if status else None)
-    if json_out:
-        print_json(result)
-        return
+    with progress("benchmarking the design pipeline") as on_progress:
+        result = benchmark_design(cold, on_progress=on_progress)
+    print_result(result, json_out, _print_design_benchmark)
+
+
+def _print_design_benchmark(result: dict) -> None:
     for i, r in enumerate(result["goals"], start=1):
         console.print(f"{i:>2}. {r['goal']}", soft_wrap=True, markup=False, highlight=False)
     table = Table(title="Design pipeline on the goals above", title_justify="left", box=None, padding=(0, 1),

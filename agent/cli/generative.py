@@ -6,7 +6,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from alloygan.agent.cli.output import console, fmt, print_json
+from alloygan.agent.cli.output import console, fmt, print_json, progress
 
 MODEL_LABELS = {"gan": "GAN", "gan-plus": "GAN+", "cgan": "CGAN (paper)", "ours": "ours"}
 
@@ -21,20 +21,9 @@ def bench_generative(
                                                             "instead of the four models."),
 ) -> None:
     """Generative models vs the sampling floor: KL, JS, Wasserstein, validity, novelty, rediscovery."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from alloygan.tools.generative import bench_generative as run_bench
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("epochs"),
-                  TimeElapsedColumn(), console=console, transient=True, disable=json_out) as progress:
-        tasks: dict[tuple[str, str], int] = {}
-
-        def on_progress(family: str, model: str, epoch: int, n_epochs: int, metrics: dict) -> None:
-            key = (family, model)
-            if key not in tasks:
-                tasks[key] = progress.add_task(f"{family} {MODEL_LABELS.get(model, model)}", total=n_epochs)
-            progress.update(tasks[key], completed=epoch)
-
+    with progress("benchmarking the generative models") as on_progress:
         result = run_bench(families, models, seed, epochs, on_progress, ablation)
     if json_out:
         print_json(result)

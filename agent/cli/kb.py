@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.table import Table
 
-from alloygan.agent.cli.output import console, fmt, print_json
+from alloygan.agent.cli.output import console, fmt, print_result, progress
+
+if TYPE_CHECKING:  # the CLI imports the tools layer when a command runs
+    from alloygan.tools.results import KnowledgeBaseStats, KnownAlloy, QuarantineEntry
 
 app = typer.Typer(help="Build, inspect and query the alloy knowledge base.", no_args_is_help=True)
 
@@ -18,27 +21,14 @@ def build(
     export: Optional[Path] = typer.Option(None, "--export", help="Also write the mined rows as CSV (the shipped-file format)."),
     json_out: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
 ) -> None:
-    """Fill the store from the published dataset table (shipped, or re-mined from a PDF)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    """Fill the store from the published dataset table (shipped, or re-mined from a PDF).
 
+    Only the table's reports are replaced: records added from papers and experiments stay."""
     from alloygan.tools.knowledge import build_knowledge_base
 
-    if source is None:
-        stats = build_knowledge_base(export=export)
-    else:
-        with Progress(TextColumn("mining {task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("pages"), console=console, transient=True, disable=json_out) as progress:
-            task = progress.add_task(source.name, total=None)
-            stats = build_knowledge_base(
-                source, export, on_page=lambda page, total: progress.update(task, completed=page, total=total)
-            )
-    if json_out:
-        print_json(stats)
-        return
-    console.print(f"Built from {stats['built_from']}")
-    _print_stats(stats)
-    if export:
-        console.print(f"Mined rows written to {export}")
+    with progress("building the knowledge base") as on_progress:
+        stats = build_knowledge_base(source, export, on_progress)
+    print_result(stats, json_out, lambda built: _print_stats(built, export))
 
 
 @app.command("stats")
@@ -46,19 +36,22 @@ def stats(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     """Rows read, accepted, quarantined, unique compositions, alloys per base element."""
     from alloygan.tools.knowledge import kb_stats
 
-    data = kb_stats()
-    print_json(data) if json_out else _print_stats(data)
+    print_result(kb_stats(), json_out, _print_stats)
 
 
-def _print_stats(data: dict) -> None:
+def _print_stats(data: KnowledgeBaseStats, export: Path | None = None) -> None:
+    if data.built_from:
+        console.print(f"Built from {data.built_from}")
     console.print(
-        f"[bold]{data['rows_read']}[/] rows read = [green]{data['accepted']}[/] accepted + "
-        f"[yellow]{data['quarantined']}[/] quarantined; [bold]{data['unique_compositions']}[/] unique compositions "
-        f"({data['conflicting_alloys']} with reports differing by more than 10 K)"
+        f"[bold]{data.rows_read}[/] rows read = [green]{data.accepted}[/] accepted + "
+        f"[yellow]{data.quarantined}[/] quarantined; [bold]{data.unique_compositions}[/] unique compositions "
+        f"({data.conflicting_alloys} with reports differing by more than 10 K)"
     )
-    families = ", ".join(f"{k} {v}" for k, v in data["families"].items())
+    families = ", ".join(f"{k} {v}" for k, v in data.families.items())
     console.print(f"Alloys by base element: {families}")
-    console.print(f"Store: {data['store']} (schema v{data['schema_version']})", style="dim")
+    console.print(f"Store: {data.store} (schema v{data.schema_version})", style="dim")
+    if export:
+        console.print(f"Mined rows written to {export}")
 
 
 @app.command("query")
@@ -71,22 +64,24 @@ def query(
     json_out: bool = typer.Option(False, "--json", help="Print a JSON array of alloy records."),
 ) -> None:
     """Known alloys matching elements and property conditions (highest Trg first)."""
+    from alloygan.tools.arguments import validated
     from alloygan.tools.knowledge import AlloyQuery, query_alloys
 
-    records = query_alloys(AlloyQuery(base=base, require=require or [], exclude=exclude or [], where=where, limit=limit))
-    if json_out:
-        print_json(records)
-        return
-    table = Table(title=f"{len(records)} known alloys (n: reports; ⚠: reports differ by more than 10 K; "
+    query = validated(AlloyQuery, base=base, require=require or [], exclude=exclude or [], where=where, limit=limit)
+    print_result(query_alloys(query).alloys, json_out, _print_alloys)
+
+
+def _print_alloys(alloys: list[KnownAlloy]) -> None:
+    table = Table(title=f"{len(alloys)} known alloys (n: reports; ⚠: reports differ by more than 10 K; "
                         f"`--json` for every source)", title_justify="left")
     for column in ("composition (at.%)", "Tg/Tx/Tl K", "Trg", "γ", "ΔTx K", "n", "source"):
         table.add_column(column, justify="left" if column in ("composition (at.%)", "source") else "right",
                          overflow="fold", min_width=18 if column.startswith("composition") else None)
-    for r in records:
-        first = r["sources"][0]
-        table.add_row(r["formula"], f"{fmt(r['Tg'], 0)}/{fmt(r['Tx'], 0)}/{fmt(r['Tl'], 0)}", fmt(r["Trg"]),
-                      fmt(r["gamma"]), fmt(r["dTx"], 0), str(r["n_reports"]) + (" ⚠" if r["conflicting"] else ""),
-                      f"p{first['page']}" if first["page"] else first["kind"])
+    for a in alloys:
+        first = a.sources[0]
+        table.add_row(a.formula, f"{fmt(a.Tg, 0)}/{fmt(a.Tx, 0)}/{fmt(a.Tl, 0)}", fmt(a.Trg), fmt(a.gamma),
+                      fmt(a.dTx, 0), str(a.n_reports) + (" ⚠" if a.conflicting else ""),
+                      f"p{first.page}" if first.page else first.kind)
     console.print(table)
 
 
@@ -95,14 +90,14 @@ def quarantine(json_out: bool = typer.Option(False, "--json", help="Print JSON."
     """Rows that could not be read exactly or failed a check, with the reason."""
     from alloygan.tools.knowledge import quarantine_rows
 
-    rows = quarantine_rows()
-    if json_out:
-        print_json(rows)
-        return
+    print_result(quarantine_rows(), json_out, _print_quarantine)
+
+
+def _print_quarantine(rows: list[QuarantineEntry]) -> None:
     table = Table(title=f"{len(rows)} quarantined rows", title_justify="left")
     table.add_column("where")
     table.add_column("row as printed")
     table.add_column("reason")
     for r in rows:
-        table.add_row(r["location"], r["raw_text"], r["reason"])
+        table.add_row(r.location, r.raw_text, r.reason)
     console.print(table)

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from alloygan.agent.cli.output import console, fail, print_json
+from alloygan.agent.cli.output import console, fail, print_json, print_result, progress
+from alloygan.knowledge_base.progress import Progress
+
+if TYPE_CHECKING:  # the CLI imports the tools layer when a command runs
+    from alloygan.tools.results import Discovery, Extraction, IndexedDocument, Ingestion, LiteratureHit
 
 app = typer.Typer(help="The literature: ingest documents, search passages with citations, extract alloy data.",
                   no_args_is_help=True)
@@ -22,48 +25,32 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _progress(disable: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True, disable=disable or not console.is_terminal)
-
-
 @app.command("ingest")
 def ingest(
     paths: list[Path] = typer.Argument(..., help="Files or directories (recursive): PDF, .txt, .md, .html."),
     json_out: bool = typer.Option(False, "--json", help="Print the per-file results as JSON."),
 ) -> None:
     """Add documents to the literature index (a file already indexed is recognised and skipped)."""
-    from alloygan.tools.literature import IngestArgs, ingest_documents, validated
+    from alloygan.tools.arguments import validated
+    from alloygan.tools.literature import IngestArgs, ingest_documents
 
     args = validated(IngestArgs, paths=[str(p) for p in paths])
+    with progress("starting (loading the embedding model)") as on_progress:
+        report = ingest_documents(args, on_progress=on_progress)
+    print_result(report, json_out, _print_ingestion)
+
+
+def _print_ingestion(report: Ingestion) -> None:
     labels = {"added": "[green]added[/]", "known": "[dim]known[/]", "failed": "[red]failed[/]"}
-    files_done = [0]
-    with _progress(json_out) as progress:
-        task = progress.add_task("starting (loading the embedding model)", total=None)
-
-        def on_progress(path: Path, stage: str, done: int, total: int) -> None:
-            what = "reading pages of" if stage == "read" else "embedding chunks of"
-            progress.update(task, description=f"file {files_done[0] + 1}: {what} {escape(path.name)}", completed=done,
-                            total=total)
-
-        def on_file(result) -> None:
-            files_done[0] += 1
-
-        report = ingest_documents(args, on_progress=on_progress, on_file=on_file)
-    if json_out:
-        print_json(report)
-        return
-    for f in report["files"]:
-        detail = (f["reason"] if f["status"] == "failed" else
-                  f"{_count(f['pages'], 'page')}, {_count(f['chunks_added'], 'chunk')} added" if f["status"] == "added"
-                  else f"already indexed ({_count(f['chunks_known'], 'chunk')})")
-        console.print(f"{labels[f['status']]} {f['path']}: {detail}", highlight=False, soft_wrap=True)
-    t = report["totals"]
-    console.print(f"{_count(t['files'], 'file')}: {t['added']} added ({_count(t['chunks_added'], 'chunk')}, "
-                  f"{_count(t['pages_read'], 'page')}), "
-                  f"{t['known']} already indexed, {t['failed']} failed. Index: {report['index']}", soft_wrap=True)
+    for f in report.files:
+        detail = (f.reason if f.status == "failed" else
+                  f"{_count(f.pages, 'page')}, {_count(f.chunks_added, 'chunk')} added" if f.status == "added"
+                  else f"already indexed ({_count(f.chunks_known, 'chunk')})")
+        console.print(f"{labels[f.status]} {f.path}: {detail}", highlight=False, soft_wrap=True)
+    t = report.totals
+    console.print(f"{_count(t.files, 'file')}: {t.added} added ({_count(t.chunks_added, 'chunk')}, "
+                  f"{_count(t.pages_read, 'page')}), "
+                  f"{t.known} already indexed, {t.failed} failed. Index: {report.index}", soft_wrap=True)
 
 
 @app.command("search")
@@ -73,16 +60,17 @@ def search(
     json_out: bool = typer.Option(False, "--json", help='Print a JSON array of {"document", "page", "score", "text"}.'),
 ) -> None:
     """Passages of the indexed documents closest in meaning to the query, with their citations."""
-    from alloygan.tools.literature import SearchArgs, search_literature, validated
+    from alloygan.tools.arguments import validated
+    from alloygan.tools.literature import SearchArgs, search_literature
 
-    passages = search_literature(validated(SearchArgs, query=query, k=k))
-    if json_out:
-        print_json(passages)
-        return
+    print_result(search_literature(validated(SearchArgs, query=query, k=k)).passages, json_out, _print_passages)
+
+
+def _print_passages(passages: list[LiteratureHit]) -> None:
     for rank, p in enumerate(passages, start=1):
-        console.print(f"[bold]{rank}.[/] {p['document']}, p. {p['page']}  [dim](score {p['score']:.3f}, {p['path']})[/]",
+        console.print(f"[bold]{rank}.[/] {p.document}, p. {p.page}  [dim](score {p.score:.3f}, {p.path})[/]",
                       highlight=False, soft_wrap=True)
-        text = " ".join(p["text"].split())
+        text = " ".join(p.text.split())
         console.print(f"   {text[:400]}{'…' if len(text) > 400 else ''}", highlight=False, markup=False)
 
 
@@ -91,15 +79,15 @@ def documents(json_out: bool = typer.Option(False, "--json", help="Print JSON.")
     """The documents in the literature index."""
     from alloygan.tools.literature import literature_documents
 
-    rows = literature_documents()
-    if json_out:
-        print_json(rows)
-        return
+    print_result(literature_documents(), json_out, _print_documents)
+
+
+def _print_documents(rows: list[IndexedDocument]) -> None:
     table = Table(title=f"{len(rows)} documents indexed", title_justify="left")
     for column in ("document", "pages", "chunks", "path"):
         table.add_column(column, justify="right" if column in ("pages", "chunks") else "left")
     for r in rows:
-        table.add_row(r["document"], str(r["pages"]), str(r["chunks"]), r["path"])
+        table.add_row(r.document, str(r.pages), str(r.chunks), r.path)
     console.print(table)
 
 
@@ -113,30 +101,21 @@ def extract(
     details: bool = typer.Option(False, "--details", help="With --json: also the rejected candidates and per-file results."),
 ) -> None:
     """Alloy records (composition, Tg, Tx, Tl in K) with provenance: document, page, quote."""
-    from alloygan.tools.literature import ExtractArgs, extract_alloy_data, validated
+    from alloygan.tools.arguments import validated
+    from alloygan.tools.literature import ExtractArgs, extract_alloy_data
 
     if rules and llm:
         fail("--rules and --llm exclude each other; give one of them")
     args = validated(ExtractArgs, paths=[str(p) for p in paths], method="rules" if rules else "llm" if llm else None,
                      commit=commit)
-    with _progress(json_out) as progress:
-        task = progress.add_task("extracting", total=None)
-        result = extract_alloy_data(
-            args,
-            on_document=lambda path, number, total: progress.update(
-                task, description=f"file {number}/{total}: extracting {escape(path.name)}", completed=0, total=None),
-            on_chunk=lambda path, done, total: progress.update(
-                task, description=f"asking the LLM about the chunks of {escape(path.name)}", completed=done, total=total),
-        )
-    if json_out:
-        print_json(result if details else result["records"])
-        return
-    _print_extraction(result)
+    with progress("extracting") as on_progress:
+        result = extract_alloy_data(args, on_progress=on_progress)
+    print_result(result if details else result.records, json_out, lambda _: _print_extraction(result))
 
 
-def _print_extraction(result: dict) -> None:
-    records = result["records"]
-    table = Table(title=f"{len(records)} records ({result['method']})", title_justify="left")
+def _print_extraction(result: Extraction) -> None:
+    records = result.records
+    table = Table(title=f"{len(records)} records ({result.method})", title_justify="left")
     table.add_column("composition (at.%)", overflow="fold", max_width=30)
     for column in ("Tg K", "Tx K", "Tl K", "K/min"):
         table.add_column(column, justify="right", no_wrap=True, min_width=7 if column.endswith("K") else 5)
@@ -145,25 +124,25 @@ def _print_extraction(result: dict) -> None:
     if with_quote:  # bounded: an unbounded no-wrap column squeezes the composition out of the table
         table.add_column("quote", overflow="ellipsis", no_wrap=True, min_width=10, max_width=console.width - 100)
     for r in records:
-        source = r["source"]
-        row = [r["formula"], f"{r['Tg']:g}", f"{r['Tx']:g}", f"{r['Tl']:g}",
-               f"{r['heating_rate_K_per_min']:g}" if r["heating_rate_K_per_min"] else "–",
-               f"{Path(source['path']).name} {source['location']}"]
-        table.add_row(*row, *([source["quote"]] if with_quote else []))
+        source = r.source
+        row = [r.formula, f"{r.Tg:g}", f"{r.Tx:g}", f"{r.Tl:g}",
+               f"{r.heating_rate_K_per_min:g}" if r.heating_rate_K_per_min else "–",
+               f"{Path(source.path).name} {source.location}"]
+        table.add_row(*row, *([source.quote] if with_quote else []))
     console.print(table)
-    for document in result["documents"]:
-        if document["failed"]:
-            console.print(f"[red]failed[/] {document['path']}: {document['failed']}", highlight=False, soft_wrap=True)
-    rejected = result["rejected"]
+    for document in result.documents:
+        if document.failed:
+            console.print(f"[red]failed[/] {document.path}: {document.failed}", highlight=False, soft_wrap=True)
+    rejected = result.rejected
     if rejected:
         console.print(f"{len(rejected)} candidates rejected (first 10; all with --json --details):")
         for r in rejected[:10]:
-            console.print(f"  {r['location']}: {r['reason']}", highlight=False, markup=False)
-    if result["committed"] is None:
+            console.print(f"  {r.location}: {r.reason}", highlight=False, markup=False)
+    if result.committed is None:
         console.print("Nothing written (add --commit to store the records).", style="dim")
     else:
-        c = result["committed"]
-        console.print(f"Knowledge base: {c['added']} reports added, {c['already_present']} already present.")
+        c = result.committed
+        console.print(f"Knowledge base: {c.added} reports added, {c.already_present} already present.")
 
 
 @app.command("discover")
@@ -177,18 +156,20 @@ def discover(
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Find open-access papers on arXiv or OpenAlex (needs --online), optionally download and ingest them."""
-    from alloygan.tools.literature import DiscoverArgs, discover_papers, validated
+    from alloygan.tools.arguments import validated
+    from alloygan.tools.literature import DiscoverArgs, discover_papers
 
     result = discover_papers(validated(DiscoverArgs, query=query, service=service, max_results=max_results,
                                        online=online, download_to=str(download_to) if download_to else None,
                                        ingest=ingest_them))
-    if json_out:
-        print_json(result)
-        return
-    for c in result["candidates"]:
-        console.print(f"{c['year'] or '?'}  {c['title']}  [dim]{c['pdf_url'] or c['landing_url']}[/]", highlight=False)
-    if result["downloaded"]:
-        console.print(f"Downloaded {len(result['downloaded'])} PDFs to {download_to}")
+    print_result(result, json_out, lambda found: _print_discovery(found, download_to))
+
+
+def _print_discovery(result: Discovery, download_to: Path | None) -> None:
+    for c in result.candidates:
+        console.print(f"{c.year or '?'}  {c.title}  [dim]{c.pdf_url or c.landing_url}[/]", highlight=False)
+    if result.downloaded:
+        console.print(f"Downloaded {len(result.downloaded)} PDFs to {download_to}")
 
 
 def bench_extract(
@@ -202,18 +183,20 @@ def bench_extract(
 
     figures: dict = {}
     notes = []
-    with _progress(json_out) as progress:
-        progress.add_task("benchmarking the literature stage", total=None)
+    with progress("benchmarking the literature stage") as on_progress:
         if pdf.is_file():
+            on_progress(Progress(f"rule extraction on {pdf.name}"))
             figures["pdf"] = benchmark.bench_rules_on_pdf(pdf)
         else:
             notes.append(f"{pdf}: not found; PDF figures skipped (give --pdf)")
         if (snippets.parent / "expected.json").is_file():
+            on_progress(Progress(f"rule extraction on the snippets in {snippets.name}"))
             figures["snippets"] = benchmark.bench_rules_on_snippets(snippets)
         else:
             notes.append(f"{snippets}: no expected.json beside it; snippet figures skipped (give --snippets)")
         corpus = [p for p in (pdf, snippets) if p.exists()]
         if speed and corpus:
+            on_progress(Progress("timing ingestion and search"))
             figures["speed"] = benchmark.bench_ingest_and_search(corpus)
     figures["notes"] = notes
     if json_out:

@@ -1,15 +1,17 @@
 """`alloygan predict` and `alloygan bench forward`: the forward property model from the shell."""
 from __future__ import annotations
 
-from contextlib import nullcontext
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from alloygan.agent.cli.output import console, err_console, fits, fmt, plus_minus, print_json
+from alloygan.agent.cli.output import console, err_console, fits, fmt, plus_minus, print_json, print_result, progress
+
+if TYPE_CHECKING:  # the CLI imports the tools layer when a command runs
+    from alloygan.tools.results import Prediction, PredictionError
 
 
 
@@ -22,6 +24,7 @@ def predict(
     """Predict Tg, Tx, Tl, Trg, γ, ΔTx with uncertainties, the GFA probability and the nearest known alloys."""
     from alloygan.tools.errors import ToolInputError
     from alloygan.tools.prediction import predict_properties, read_composition_column, write_predictions_csv
+    from alloygan.tools.results import PredictionError
 
     inputs = list(formulas or [])
     if file is not None:
@@ -32,59 +35,64 @@ def predict(
         from alloygan.tools.knowledge import parse_compositions
 
         parse_compositions(inputs)
-    records = predict_properties(inputs, on_status=lambda m: err_console.print(m + " …", style="dim"))
+    with progress("predicting") as on_progress:
+        results = predict_properties(inputs, on_progress=on_progress)
     if out is not None:
-        write_predictions_csv(records, out)
+        write_predictions_csv(results, out)
     if json_out:
-        print_json(records)
+        print_json(results)
     else:
-        _print_predictions(records)
+        _print_predictions(results)
         if out is not None:
             console.print(f"Predictions written to {out}")
-    failed = sum("error" in r for r in records)
+    failed = sum(isinstance(p, PredictionError) for p in results)
     if failed:
-        err_console.print(f"{failed} of {len(records)} inputs could not be predicted (see their error entries)")
+        err_console.print(f"{failed} of {len(results)} inputs could not be predicted (see their error entries)")
 
 
-def _print_predictions(records: list[dict]) -> None:
+def _print_predictions(results: list[Prediction | PredictionError]) -> None:
+    from alloygan.tools.results import Prediction, PredictionError
+
     console.print("Predicted by the forward model (mean±1σ); distance to the nearest known alloy in at.%",
                   soft_wrap=True)
     table = Table()
     for column in ("composition (at.%)", "Tg K", "Tx K", "Tl K", "Trg", "γ", "ΔTx K", "P(good)", "nearest known"):
         left = column.startswith(("composition", "nearest"))
         table.add_column(column, justify="left" if left else "right", no_wrap=True)
-    for r in records:
-        if "error" in r:
-            table.add_row(r["input"], *[""] * 7, f"[red]{r['error']}[/]")
+    for p in results:
+        if isinstance(p, PredictionError):
+            table.add_row(p.input, *[""] * 7, f"[red]{p.error}[/]")
             continue
-        near = r["nearest_known"][0]
-        known = " (known)" if near["distance_at_pct"] == 0 else ""
-        table.add_row(r["formula"], plus_minus(r["Tg"], 0), plus_minus(r["Tx"], 0), plus_minus(r["Tl"], 0), plus_minus(r["Trg"], 3),
-                      plus_minus(r["gamma"], 3), plus_minus(r["dTx"], 0), fmt(r["p_good_gfa"], 2),
-                      f"{near['formula']} {near['distance_at_pct']:g}{known}")
+        near = p.nearest_known[0]
+        known = " (known)" if near.distance_at_pct == 0 else ""
+        table.add_row(p.formula, plus_minus(p.Tg, 0), plus_minus(p.Tx, 0), plus_minus(p.Tl, 0), plus_minus(p.Trg, 3),
+                      plus_minus(p.gamma, 3), plus_minus(p.dTx, 0), fmt(p.p_good_gfa, 2),
+                      f"{near.formula} {near.distance_at_pct:g}{known}")
     if fits(table):
         console.print(table)
     else:
-        _print_prediction_blocks(records)
-    if any("error" not in r and r["nearest_known"][0]["distance_at_pct"] == 0 for r in records):
+        _print_prediction_blocks(results)
+    if any(isinstance(p, Prediction) and p.nearest_known[0].distance_at_pct == 0 for p in results):
         console.print("(known): the alloy is in the knowledge base; the model returns its measured values.", style="dim")
 
 
-def _print_prediction_blocks(records: list[dict]) -> None:
+def _print_prediction_blocks(results: list[Prediction | PredictionError]) -> None:
     """Two or three short lines per input: what fits a narrow terminal or a log file (80 columns)."""
-    for r in records:
-        if "error" in r:
-            console.print(Text(f"{r['input']}: ", style="bold") + Text(r["error"], style="red"), soft_wrap=True)
+    from alloygan.tools.results import PredictionError
+
+    for p in results:
+        if isinstance(p, PredictionError):
+            console.print(Text(f"{p.input}: ", style="bold") + Text(p.error, style="red"), soft_wrap=True)
             continue
-        near = r["nearest_known"][0]
-        known = "  (known)" if near["distance_at_pct"] == 0 else ""
-        console.print(Text(r["formula"], style="bold cyan") + Text(f"   P(good GFA) {fmt(r['p_good_gfa'], 2)}{known}"),
+        near = p.nearest_known[0]
+        known = "  (known)" if near.distance_at_pct == 0 else ""
+        console.print(Text(p.formula, style="bold cyan") + Text(f"   P(good GFA) {fmt(p.p_good_gfa, 2)}{known}"),
                       soft_wrap=True)
-        console.print(f"    Tg {plus_minus(r['Tg'], 0)}  Tx {plus_minus(r['Tx'], 0)}  Tl {plus_minus(r['Tl'], 0)} K   "
-                      f"Trg {plus_minus(r['Trg'], 3)}  γ {plus_minus(r['gamma'], 3)}  ΔTx {plus_minus(r['dTx'], 0)} K",
+        console.print(f"    Tg {plus_minus(p.Tg, 0)}  Tx {plus_minus(p.Tx, 0)}  Tl {plus_minus(p.Tl, 0)} K   "
+                      f"Trg {plus_minus(p.Trg, 3)}  γ {plus_minus(p.gamma, 3)}  ΔTx {plus_minus(p.dTx, 0)} K",
                       soft_wrap=True, markup=False)
         if not known:
-            console.print(f"    nearest known {near['formula']} ({near['distance_at_pct']:g} at.% away)",
+            console.print(f"    nearest known {near.formula} ({near.distance_at_pct:g} at.% away)",
                           style="dim", soft_wrap=True, markup=False)
 
 
@@ -95,12 +103,12 @@ def bench_forward(
     """Forward-model accuracy: random 80/20 split and 5 folds grouped by alloy system, beside the paper."""
     from alloygan.tools.prediction import benchmark_forward
 
-    spinner = nullcontext() if json_out else console.status("benchmarking the forward model", spinner="dots")
-    with spinner as status:
-        result = benchmark_forward(seed, on_step=(lambda m: status.update(m)) if not json_out else None)
-    if json_out:
-        print_json(result)
-        return
+    with progress("benchmarking the forward model") as on_progress:
+        result = benchmark_forward(seed, on_progress=on_progress)
+    print_result(result, json_out, _print_forward_benchmark)
+
+
+def _print_forward_benchmark(result: dict) -> None:
     table = Table(title=f"Forward model on {result['protocol']['n_alloys']} deduplicated alloys", title_justify="left")
     table.add_column("quantity")
     for key, label in (("random_80_20", "(a) random 80/20"), ("grouped_by_system", "(b) grouped by system"),
@@ -141,16 +149,15 @@ def train(
     """Bring the forward model and the generators up to date with the knowledge base (retrains what is stale)."""
     from alloygan.tools.training import train_models
 
-    spinner = nullcontext() if json_out else console.status("training", spinner="dots")
-    with spinner as status:
-        report = train_models(family, model, on_status=(lambda m: status.update(m)) if status else None)
+    with progress("training") as on_progress:
+        report = train_models(family, model, on_progress=on_progress)
     if json_out:
-        print_json(report)
+        print_json(report.to_json())
         return
-    fm = report["forward_model"]
-    console.print(f"forward model: {'trained' if fm['trained'] else 'up to date'} on {fm['n_alloys']} alloys"
-                  + (f" in {fm['training_seconds']:.1f} s" if fm["trained"] else ""))
-    for g in report["generators"]:
-        console.print(f"{g['model']} generator for {g['family']}: {'trained' if g['trained'] else 'up to date'} "
-                      f"({g['n_alloys']} alloys" + (f", {g['training_seconds']:.1f} s)" if g["trained"] else ")"))
-    console.print(f"done in {report['seconds']:.1f} s", style="dim")
+    fm = report.forward_model
+    console.print(f"forward model: {'trained' if fm.trained else 'up to date'} on {fm.n_alloys} alloys"
+                  + (f" in {fm.training_seconds:.1f} s" if fm.trained else ""))
+    for g in report.generators:
+        console.print(f"{g.model} generator for {g.family}: {'trained' if g.trained else 'up to date'} "
+                      f"({g.n_alloys} alloys" + (f", {g.training_seconds:.1f} s)" if g.trained else ")"))
+    console.print(f"done in {report.seconds:.1f} s", style="dim")

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from alloygan.agent.cli.output import console, print_json
+from alloygan.agent.cli.output import console, print_json, progress
 
 
 def report(
@@ -17,25 +17,10 @@ def report(
     json_out: bool = typer.Option(False, "--json", help="Print the page, the figures and the scores as JSON."),
 ) -> None:
     """Figures of the forward and generative models (AlloyGAN Fig. 3, 5a, 5d) and a Markdown page linking them."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from alloygan.tools.report import write_report
 
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=console, transient=True, disable=json_out or not console.is_terminal)
-    tasks: dict[str, int] = {}
-
-    def on_progress(stage: str, done: int, total: int) -> None:
-        if not tasks:  # started on the first step, so a bad argument prints its error line alone
-            progress.start()
-        if stage not in tasks:
-            tasks[stage] = progress.add_task(stage, total=total)
-        progress.update(tasks[stage], completed=done, total=total)
-
-    try:
+    with progress("writing the report") as on_progress:
         result = write_report(out, families, models, seed, on_progress)
-    finally:
-        progress.stop()
     if json_out:
         print_json(result)
         return

@@ -14,11 +14,12 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemM
 from langchain_core.tools import BaseTool
 
 from alloygan.agent.answer import summarize
-from alloygan.agent.config import AgentConfig
 from alloygan.agent.grounding import ungrounded_numbers
 from alloygan.agent.planners.offline import OfflinePlanner
 from alloygan.agent.prompts import system_message_text
 from alloygan.agent.state import State, turn_tool_messages, user_text
+from alloygan.models.design.goal import DesignGoal
+from alloygan.tools.settings import AgentSettings, settings
 
 USAGE_KEYS = ("input_tokens", "output_tokens", "total_tokens")
 
@@ -45,14 +46,15 @@ class LLMPlanner:
 
     name = "llm"
 
-    def __init__(self, model, tools: Sequence[BaseTool], config: AgentConfig | None = None):
-        self.config = config or AgentConfig()
+    def __init__(self, model, tools: Sequence[BaseTool], config: AgentSettings | None = None):
+        self.config = config or settings().agent
         self.model = model.bind_tools(list(tools))
         self.fallback = OfflinePlanner()
 
     def __call__(self, state: State) -> dict:
         messages = state["messages"]
-        prompt = [SystemMessage(system_message_text(state.get("goal"))),
+        goal = DesignGoal.model_validate(state["goal"]) if state.get("goal") else None
+        prompt = [SystemMessage(system_message_text(goal)),
                   *recent_turns(messages, self.config.history_turns)]
         try:
             response = self.model.invoke(prompt)

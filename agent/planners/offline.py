@@ -7,8 +7,8 @@ At the start of a turn it routes the user's words to tool calls (first rule that
   formulas + describe / descriptors / cost -> describe_alloy
   formulas (predict, properties of, ...) -> predict_properties
   known / list / query / measured + elements -> query_alloys
-  a design goal (parsed by tools.design.parse_goal_text; a follow-up refines the
-  conversation's goal kept in the state)  -> design_alloys
+  a design goal (parsed by tools.design.parse_goal_text, once per turn; a follow-up
+  refines the conversation's goal kept in the state) -> design_alloys
   anything else                          -> an answer listing what it can do
 Once the tools have run, it answers with the deterministic summary of their results.
 """
@@ -16,11 +16,16 @@ from __future__ import annotations
 
 import re
 import uuid
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolCall
 
 from alloygan.agent.answer import help_answer, summarize
 from alloygan.agent.state import State, current_turn, turn_tool_messages
+
+if TYPE_CHECKING:
+    from alloygan.tools.results import GoalParse
 
 _FORMULA = re.compile(r"(?<![\w.])(?:\(?[A-Z][a-z]?\d+(?:\.\d+)?\)?\d*(?:\.\d+)?){2,}(?![\w.])")
 _ELEMENT = re.compile(r"\b[A-Z][a-z]?\b")
@@ -53,56 +58,66 @@ def _ranks(text: str) -> list[int] | None:
     return marked or None
 
 
-def _query_call(text: str) -> ToolCall | None:
-    from alloygan.tools.design import parse_goal_text
+class Request:
+    """The user's words in one turn. The design goal they state is parsed at most once, and only when a rule
+    needs it (most routes do not)."""
 
-    try:
-        goal = parse_goal_text(text)
-    except ValueError:
+    def __init__(self, text: str):
+        self.text = text
+
+    @cached_property
+    def parsed(self) -> GoalParse | None:
+        """The words read as a design goal; None when they state one that cannot hold."""
+        from alloygan.tools.design import parse_goal_text
+
+        try:
+            return parse_goal_text(self.text)
+        except ValueError:
+            return None
+
+    @property
+    def not_understood(self) -> list[str]:
+        return self.parsed.not_understood if self.parsed else []
+
+
+def _query_call(request: Request) -> ToolCall | None:
+    if request.parsed is None:
         return None
-    if not (goal.base_element or goal.required_elements or goal.excluded_elements or goal.constraints):
-        return None
+    goal = request.parsed.goal
     where = ", ".join(part for c in goal.constraints for part in (
         f"{c.property}{'>=' if c.min_inclusive else '>'}{c.min:g}" if c.min is not None else "",
         f"{c.property}{'<=' if c.max_inclusive else '<'}{c.max:g}" if c.max is not None else "") if part)
-    return _call("query_alloys", base=goal.base_element, require=goal.required_elements,
-                 exclude=goal.excluded_elements, where=where or None, limit=10)
+    query = {"base": goal.base_element, "require": goal.required_elements, "exclude": goal.excluded_elements,
+             "where": where or None}
+    return _call("query_alloys", **query, limit=10) if any(query.values()) else None
 
 
-def is_follow_up(text: str, goal: dict | None) -> bool:
+def is_follow_up(request: Request | str, goal: dict | None) -> bool:
     """Whether the words refine the conversation's goal rather than start a new one."""
+    request = request if isinstance(request, Request) else Request(request)
     if not goal:
         return False
-    if _FOLLOW_UP.search(text):
+    if _FOLLOW_UP.search(request.text):
         return True
-    from alloygan.tools.design import parse_goal_text
-
-    try:
-        return parse_goal_text(text).base_element is None  # no family named: it can only refine
-    except ValueError:
-        return True
+    # no family named (or words that cannot stand as a goal of their own): they can only refine
+    return request.parsed is None or request.parsed.goal.base_element is None
 
 
-def _design_call(text: str, goal: dict | None) -> ToolCall | None:
-    from alloygan.tools.design import parse_goal_text
-
-    follow_up = is_follow_up(text, goal)
-    try:
-        parsed = parse_goal_text(text, goal if follow_up else None)
-    except ValueError:  # a goal that cannot hold: let the tool say why, if it reads as a design request
-        return _call("design_alloys", request=text, refine=follow_up) if _DESIGN_WORDS.search(text) else None
-    fresh = parse_goal_text(text) if follow_up else parsed
-    says_something = (fresh.base_element or fresh.constraints or fresh.excluded_elements or fresh.required_elements
-                      or fresh.allowed_elements is not None or fresh.max_cost_usd_per_kg or fresh.element_limits
-                      or fresh.max_elements or fresh.min_elements or fresh.min_novelty or fresh.prefer_low_cost
-                      or fresh.model_fields_set & {"n_candidates", "seed"})
-    if not says_something:
-        return None
-    return _call("design_alloys", request=text, refine=follow_up)
+def _design_call(request: Request, goal: dict | None) -> ToolCall | None:
+    follow_up = is_follow_up(request, goal)
+    call = _call("design_alloys", request=request.text, refine=follow_up)
+    if request.parsed is None:  # a goal that cannot hold: let the tool say why, if it reads as a design request
+        return call if _DESIGN_WORDS.search(request.text) else None
+    return call if request.parsed.goal.says_anything() else None
 
 
 def route(text: str, goal: dict | None) -> list[ToolCall]:
     """The tool calls for the user's words (empty: nothing to run)."""
+    return _route(Request(text), goal)
+
+
+def _route(request: Request, goal: dict | None) -> list[ToolCall]:
+    text = request.text
     formulas = formulas_in(text)
     if _LOG.search(text) and re.search(r"(?i)\b(log|save)\b", text):
         return [_call("log_experiment_suggestion", ranks=_ranks(text))]
@@ -115,9 +130,9 @@ def route(text: str, goal: dict | None) -> list[ToolCall]:
         return [_call("describe_alloy", formulas=formulas)]
     if formulas:
         return [_call("predict_properties", formulas=formulas)]
-    if _QUERY.search(text) and (call := _query_call(text)) is not None:
+    if _QUERY.search(text) and (call := _query_call(request)) is not None:
         return [call]
-    design = _design_call(text, goal)
+    design = _design_call(request, goal)
     return [design] if design is not None else []
 
 
@@ -132,17 +147,8 @@ class OfflinePlanner:
         if results:
             return {"messages": [AIMessage(summarize(results))], "answered_by": "offline"}
         turn = current_turn(messages)
-        text = turn[0].text if turn and isinstance(turn[0], HumanMessage) else ""
-        calls = route(text, state.get("goal"))
+        request = Request(turn[0].text if turn and isinstance(turn[0], HumanMessage) else "")
+        calls = _route(request, state.get("goal"))
         if calls:
             return {"messages": [AIMessage(content="", tool_calls=calls)], "answered_by": "offline"}
-        return {"messages": [AIMessage(help_answer(_not_understood(text)))], "answered_by": "offline"}
-
-
-def _not_understood(text: str) -> list[str]:
-    from alloygan.tools.design import parse_goal_text
-
-    try:
-        return parse_goal_text(text).not_understood
-    except ValueError:
-        return []
+        return {"messages": [AIMessage(help_answer(request.not_understood))], "answered_by": "offline"}

@@ -3,7 +3,9 @@
 Fields the issue names are kept under their names in the JSON form (`as_json`):
 base_element, required_elements, excluded_elements, constraints (a list of
 {"property", "min", "max"}), max_elements, max_cost_usd_per_kg, n_candidates,
-min_novelty (at.%, half-L1 distance to the nearest known alloy), seed, not_understood.
+min_novelty (at.%, half-L1 distance to the nearest known alloy), seed. The words of a
+request that the grammar could not use belong to the parse (`goal_text.ParsedGoal`), not
+to the goal, which a follow-up carries on.
 """
 from __future__ import annotations
 
@@ -64,7 +66,6 @@ class DesignGoal(BaseModel):
     n_candidates: int = Field(10, ge=1, le=MAX_CANDIDATES, description="How many candidates to return")
     min_novelty: float = Field(0.0, ge=0.0, le=100.0, description="Minimum distance (at.%) to every known alloy")
     seed: int = Field(0, ge=0, description="Random seed: the same goal and seed give the same answer")
-    not_understood: list[str] = Field(default_factory=list, description="Words of the request that were not used")
 
     @field_validator("required_elements", "excluded_elements")
     @classmethod
@@ -111,10 +112,16 @@ class DesignGoal(BaseModel):
             raise ValueError("the per-element minimum amounts add up to more than 100 at.%")
         return self
 
+    def says_anything(self) -> bool:
+        """Whether the goal asks for anything: some field differs from a blank goal's."""
+        return self.model_dump() != type(self)().model_dump()
+
     def constraint(self, name: str) -> PropertyRange | None:
         return next((c for c in self.constraints if c.property == name), None)
 
     def as_json(self) -> dict:
+        """The README's form (`parse-goal --json`): ranges as {"property", "min", "max"}, strictness left out
+        (`model_dump` keeps it, for a goal that must come back the same, e.g. the conversation's)."""
         data = self.model_dump(exclude={"constraints", "element_limits"})
         data["constraints"] = [c.as_json() for c in self.constraints]
         data["element_limits"] = [limit.model_dump() for limit in self.element_limits]

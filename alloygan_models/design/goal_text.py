@@ -1,8 +1,8 @@
 """The offline goal parser: plain words -> `DesignGoal`, by a deterministic grammar.
 
 Each rule below recognises one kind of phrase and consumes it; whatever words are left,
-apart from filler ("find", "a", "glass", ...), are reported in `not_understood` rather
-than silently ignored. Element symbols are case-sensitive (`Be` is beryllium, `be` is a
+apart from filler ("find", "a", "glass", ...), are reported beside the goal (`ParsedGoal`)
+rather than silently ignored. Element symbols are case-sensitive (`Be` is beryllium, `be` is a
 verb); element names are accepted too ("silver"). With `previous`, the text refines an
 earlier goal (a follow-up such as "now also avoid Be and keep cost under $25/kg"):
 lists grow, a new range on a property replaces the old one, other fields are kept.
@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from pydantic import ValidationError
 
+from alloygan.knowledge_base.validation import validation_message
 from alloygan.models.constraints import PropertyRange, parse_conditions
 from alloygan.models.descriptors.thermal import property_spellings
 from alloygan.models.design.goal import DesignGoal, ElementLimit
@@ -42,6 +44,13 @@ k kelvin value values while still but too plus please thanks
 
 class GoalError(ValueError):
     """A goal that cannot be served as stated; the message says what to change."""
+
+
+class ParsedGoal(NamedTuple):
+    """What the grammar read from a request: the goal, and the words it could not use (in order)."""
+
+    goal: DesignGoal
+    not_understood: list[str]
 
 
 @lru_cache(maxsize=1)
@@ -113,8 +122,9 @@ def _canonical(spelling: str) -> str:
     return property_spellings()[spelling]
 
 
-def parse_goal(text: str, previous: DesignGoal | None = None) -> DesignGoal:
-    """Plain words -> DesignGoal (refining `previous` if given); GoalError when it cannot hold."""
+def parse_goal(text: str, previous: DesignGoal | None = None) -> ParsedGoal:
+    """Plain words -> the goal (refining `previous` if given) and the words not used; GoalError when
+    the goal cannot hold."""
     if not isinstance(text, str) or not text.strip():
         raise GoalError("empty goal; say e.g. \"find Zr-based glass with Trg>0.6 avoiding Ag\"")
     rest = re.sub(r"(?i)\bdelta\s*T\s*x\b|∆\s*Tx|Δ\s*Tx", "ΔTx", text)
@@ -156,8 +166,8 @@ def parse_goal(text: str, previous: DesignGoal | None = None) -> DesignGoal:
     take("only", lambda m: found.__setitem__("allowed_elements", _symbols(m[1])))
     take("require", lambda m: found["required"].extend(_symbols(m[1])))
     words = re.findall(r"[^\s,;.!?()]+", rest)
-    found["not_understood"] = [w for w in words if w.lower().strip("'\"") not in _FILLER and not re.fullmatch(r"[-–:&/+]+", w)]
-    return _build(found, previous)
+    unused = [w for w in words if w.lower().strip("'\"") not in _FILLER and not re.fullmatch(r"[-–:&/+]+", w)]
+    return ParsedGoal(_build(found, previous), unused)
 
 
 def _limits(raw: list[tuple[str, str, float]]) -> list[ElementLimit]:
@@ -187,7 +197,6 @@ def _build(found: dict, previous: DesignGoal | None) -> DesignGoal:
         data.update(found)
         return DesignGoal(**data)
     except ValidationError as error:
-        first = error.errors()[0]
-        raise GoalError(str(first["msg"]).removeprefix("Value error, ")) from None
+        raise GoalError(validation_message(error, most=1, locations=False)) from None
     except ValueError as error:
         raise GoalError(str(error)) from None

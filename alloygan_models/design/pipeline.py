@@ -11,7 +11,7 @@ Deterministic: the same goal, seed, data and models give the same answer.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,10 +25,14 @@ from alloygan.models.design.ranking import NOVELTY_WEIGHT, novelty_bonus, rank, 
 from alloygan.models.known import KnownAlloys
 from alloygan.knowledge_base.composition import Composition
 from alloygan.knowledge_base.prices import cost_usd_per_kg
+from alloygan.knowledge_base.progress import ProgressCallback, report
 
-SHOWN = ("Tg", "Tx", "Tl", "Trg", "gamma", "dTx")
 GENERATED_PER_CANDIDATE = 2000
 MIN_GENERATED = 20000
+# The novelty search starts at the best max(FIRST_SEARCH, FIRST_SEARCH_PER_CANDIDATE * n) candidates by
+# base score and grows fourfold until nothing unsearched can enter the answer (`_best_passing`).
+FIRST_SEARCH = 1000
+FIRST_SEARCH_PER_CANDIDATE = 50
 
 
 class DesignError(ValueError):
@@ -79,22 +83,24 @@ def design(
     generator,
     forward,
     n_generated: int | None = None,
-    on_status: Callable[[str], None] | None = None,
+    on_progress: ProgressCallback | None = None,
+    shown: Sequence[str] = (),
 ) -> DesignResult:
-    """Run the pipeline for `goal` with a loaded generator (NumPy sampler) and forward model."""
-    status = on_status or (lambda _: None)
+    """Run the pipeline for `goal` with a loaded generator (NumPy sampler) and forward model;
+    each step is a stage reported to `on_progress`. The returned candidates carry predictions of
+    the goal's properties, Trg, and the `shown` ones (what the caller displays)."""
     started = time.perf_counter()
     family = family_of(goal, table)
     n = n_generated or max(MIN_GENERATED, GENERATED_PER_CANDIDATE * goal.n_candidates)
     notes: list[str] = []
 
-    status("sampling target conditions")
+    report(on_progress, "sampling target conditions")
     temperatures = family.frame[list(TEMPERATURES)].to_numpy()
     conditions = sample_conditions(temperatures, goal.constraints, n, goal.seed)
     if conditions.beyond_data:
         notes.append(f"no measured {goal.base_element}-based alloy comes near the goal's ranges; "
                      "conditions were taken at the edge of the family's data")
-    status(f"generating {n:,} compositions")
+    report(on_progress, f"generating {n:,} compositions")
     t_generate = time.perf_counter()
     raw = generator.sample(conditions.Tg, conditions.Tx, conditions.Tl, family=_generator_family(generator, goal),
                            seed=goal.seed)
@@ -103,7 +109,7 @@ def design(
         raise DesignError(f"none of the {n:,} generated compositions satisfies the element rules of the goal "
                           f"({goal.describe()}); relax them (fewer required elements, more allowed ones)")
 
-    status(f"predicting {len(fractions):,} unique candidates")
+    report(on_progress, f"predicting {len(fractions):,} unique candidates")
     on_forward = _remap(fractions, generator.vocabulary.elements, forward.vocabulary_.elements)
     wanted = tuple(dict.fromkeys([*(c.property for c in goal.constraints), "Trg"]))
     prediction = forward.predict(on_forward, wanted)
@@ -136,10 +142,10 @@ def design(
         notes.append(f"only {n_pass} of {len(fractions):,} unique candidates meet the goal by the forward model; "
                      f"the next {len(order) - n_pass} are near misses, marked as such")
     novel_enough = novelty.values >= goal.min_novelty - 1e-9
-    status("describing the best candidates")
+    report(on_progress, "describing the best candidates")
     best = fractions[order]
     shown = forward.predict(_remap(best, generator.vocabulary.elements, forward.vocabulary_.elements),
-                            tuple(dict.fromkeys([*SHOWN, *wanted])))
+                            tuple(dict.fromkeys([*shown, *wanted])))
     distances, indices = known.nearest(generator.vocabulary.elements, best, k=3)
     compositions = generator.vocabulary.decode(best)
     candidates = []
@@ -207,7 +213,7 @@ def _best_passing(fractions: np.ndarray, base: np.ndarray, meets: np.ndarray, no
     """
     by_base = np.flatnonzero(meets)
     by_base = by_base[np.argsort(-base[by_base], kind="stable")]
-    searched = min(len(by_base), max(1000, 50 * goal.n_candidates))
+    searched = min(len(by_base), max(FIRST_SEARCH, FIRST_SEARCH_PER_CANDIDATE * goal.n_candidates))
     while True:
         mask = np.zeros(len(base), dtype=bool)
         mask[by_base[:searched]] = True

@@ -13,7 +13,6 @@ average it is; and the coverage of the ±1σ / ±2σ intervals for Trg (calibrat
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +21,7 @@ from alloygan.models.dataset import AlloyTable
 from alloygan.models.encoding import ElementVocabulary
 from alloygan.models.forward.model import gfa_label
 from alloygan.models.forward.registry import train_forward_model
+from alloygan.knowledge_base.progress import ProgressCallback, report
 
 SCORED = ("Tg", "Tx", "Tl", "Trg", "gamma")
 PAPER = {  # AlloyGAN (arXiv 2502.18127) and the earlier work it quotes (Zhou et al. 2023); not deduplicated
@@ -51,7 +51,7 @@ class HeldOutPredictions:
     formulas: list[str]
 
 
-def _predict_held_out(table: AlloyTable, splits, on_fold: Callable[[int, int], None] | None) -> HeldOutPredictions:
+def _predict_held_out(table: AlloyTable, splits, on_progress: ProgressCallback | None, stage: str) -> HeldOutPredictions:
     n = len(table)
     mean = {p: np.full(n, np.nan) for p in SCORED}
     std = {p: np.full(n, np.nan) for p in SCORED}
@@ -68,8 +68,7 @@ def _predict_held_out(table: AlloyTable, splits, on_fold: Callable[[int, int], N
             mean[p][test], std[p][test] = prediction.mean[p], prediction.std[p]
         p_good[test] = model.p_good_gfa(prediction)
         tested[test] = True
-        if on_fold:
-            on_fold(fold, len(splits))
+        report(on_progress, stage, fold, len(splits), "fold")
     index = np.flatnonzero(tested)
     truth = {p: table.frame[p].to_numpy()[index] for p in SCORED}
     return HeldOutPredictions(truth, {p: v[index] for p, v in mean.items()}, {p: v[index] for p, v in std.items()},
@@ -131,34 +130,34 @@ def system_folds(table: AlloyTable, folds: int = 5) -> list[tuple[np.ndarray, np
     return list(GroupKFold(n_splits=folds).split(np.zeros(len(table)), groups=groups))
 
 
-def random_split(table: AlloyTable, seed: int = 0, on_fold=None) -> HeldOutPredictions:
-    return _predict_held_out(table, [random_80_20_indices(len(table), seed)], on_fold)
+def random_split(table: AlloyTable, seed: int = 0, on_progress: ProgressCallback | None = None,
+                 stage: str = "random 80/20 split") -> HeldOutPredictions:
+    return _predict_held_out(table, [random_80_20_indices(len(table), seed)], on_progress, stage)
 
 
-def grouped_by_system(table: AlloyTable, folds: int = 5, on_fold=None) -> HeldOutPredictions:
-    return _predict_held_out(table, system_folds(table, folds), on_fold)
+def grouped_by_system(table: AlloyTable, folds: int = 5, on_progress: ProgressCallback | None = None,
+                      stage: str = "folds grouped by alloy system") -> HeldOutPredictions:
+    return _predict_held_out(table, system_folds(table, folds), on_progress, stage)
 
 
 def benchmark_forward(table: AlloyTable, seed: int = 0, repeats: int = 5,
-                      on_step: Callable[[str], None] | None = None) -> dict:
+                      on_progress: ProgressCallback | None = None) -> dict:
     """Both protocols, the seed spread of protocol (a), and the paper's numbers beside them."""
-    step = on_step or (lambda _: None)
-    step("protocol (a): random 80/20 split")
-    result = {"random_80_20": scores(random_split(table, seed))}
-    repeated = []
-    for extra in range(repeats):
-        step(f"protocol (a) repeated: seed {seed + extra}")
-        repeated.append(result["random_80_20"] if extra == 0 else scores(random_split(table, seed + extra)))
+    result = {"random_80_20": scores(random_split(table, seed, on_progress, "protocol (a): random 80/20 split"))}
+    repeated = [result["random_80_20"]]
+    for extra in range(1, repeats):
+        report(on_progress, "protocol (a) repeated over seeds", extra + 1, repeats, "seed")
+        repeated.append(scores(random_split(table, seed + extra)))
     result["random_80_20_over_seeds"] = {
         p: {"r2_mean": round(float(np.mean([r[p]["r2"] for r in repeated])), 4),
             "r2_sd": round(float(np.std([r[p]["r2"] for r in repeated])), 4)} for p in SCORED
     } | {"GFA": {f"{k}_{stat}": round(float(f([r["GFA"][k] for r in repeated])), 4)
                  for k in ("f1", "f1_weighted", "f1_macro", "accuracy") for stat, f in (("mean", np.mean), ("sd", np.std))},
          "seeds": list(range(seed, seed + repeats))}
-    step("protocol (b): 5 folds grouped by alloy system")
-    result["grouped_by_system"] = scores(grouped_by_system(table))
-    step("for comparison only: protocol (a) without deduplication (leaks)")
-    result["random_80_20_not_deduplicated"] = scores(random_split(report_table(table), seed))
+    result["grouped_by_system"] = scores(grouped_by_system(table, on_progress=on_progress,
+                                                           stage="protocol (b): 5 folds grouped by alloy system"))
+    result["random_80_20_not_deduplicated"] = scores(random_split(
+        report_table(table), seed, on_progress, "for comparison only: protocol (a) without deduplication (leaks)"))
     result["paper"] = PAPER
     result["protocol"] = PROTOCOLS | {"n_alloys": len(table), "seed": seed,
                                       "model": "ExtraTrees on fractions + descriptors (alloygan_models/forward)"}

@@ -105,7 +105,8 @@ class ForwardModel:
         self.target_mean_ = targets.mean(axis=0)
         self.target_scale_ = targets.std(axis=0) + 1e-12
         self.calibration_ = self._calibration(inputs, targets)
-        self.forest_ = self._new_forest().fit(inputs, (targets - self.target_mean_) / self.target_scale_)
+        forest = self._new_forest().fit(inputs, (targets - self.target_mean_) / self.target_scale_)
+        self.trees_ = [estimator.tree_ for estimator in forest.estimators_]  # what predicting needs of the forest
         self._index_leaves()
         self.n_train_ = len(compositions)
         return self
@@ -135,12 +136,55 @@ class ForwardModel:
         median_z = np.median(np.concatenate(z), axis=0)
         return np.clip(median_z / 0.6745, 0.25, 20.0)
 
+    # the fitted state, for the model store (no I/O here) ----------------------------------
+    def fitted_state(self) -> dict:
+        """What a fitted model is beside its forest, as JSON-able lists (floats round-trip exactly)."""
+        return {
+            "vocabulary": list(self.vocabulary_.elements),
+            "fill_values": self.features_.fill_values_.tolist(),
+            "target_mean": self.target_mean_.tolist(),
+            "target_scale": self.target_scale_.tolist(),
+            "calibration": self.calibration_.tolist(),
+            "n_train": int(self.n_train_),
+        }
+
+    @staticmethod
+    def input_width(elements: Sequence[str]) -> int:
+        """How many inputs (fractions and descriptors) a model over these elements has."""
+        return len(ForwardFeatures(ElementVocabulary(elements)).labels())
+
+    @classmethod
+    def from_fitted_state(cls, settings: dict, state: dict, trees: list) -> "ForwardModel":
+        """The model `fitted_state` and its trees (scikit-learn `Tree`s) describe; predicts exactly as the
+        model that was saved. Raises ValueError when the parts do not fit together (a damaged or foreign file).
+        """
+        model = cls(**settings)
+        model.vocabulary_ = ElementVocabulary(state["vocabulary"])
+        model.features_ = ForwardFeatures(model.vocabulary_)
+        n_inputs = len(model.features_.labels())
+        fill_values = np.asarray(state["fill_values"], dtype=float)
+        if fill_values.shape != (n_inputs - len(model.vocabulary_),):
+            raise ValueError(f"{fill_values.shape[0]} descriptor fill values for {n_inputs - len(model.vocabulary_)} "
+                             "descriptors")
+        model.features_.fill_values_ = fill_values
+        model.target_mean_, model.target_scale_, model.calibration_ = (
+            np.asarray(state[key], dtype=float) for key in ("target_mean", "target_scale", "calibration"))
+        if any(a.shape != (len(MODELLED),) for a in (model.target_mean_, model.target_scale_, model.calibration_)):
+            raise ValueError(f"target scaling and calibration need {len(MODELLED)} values each")
+        shapes = {(tree.n_features, tree.n_outputs) for tree in trees}
+        if len(trees) != model.n_estimators or shapes != {(n_inputs, len(MODELLED))}:
+            raise ValueError(f"{len(trees)} trees of (inputs, outputs) {sorted(shapes)}; the settings need "
+                             f"{model.n_estimators} trees of ({n_inputs}, {len(MODELLED)})")
+        model.trees_ = list(trees)
+        model._index_leaves()
+        model.n_train_ = int(state["n_train"])
+        return model
+
     def _index_leaves(self) -> None:
         """Leaf values of every tree in one padded array per quantity, so per-tree predictions are one gather."""
-        trees = [tree.tree_ for tree in self.forest_.estimators_]
-        size = max(t.node_count for t in trees)
-        values = np.zeros((len(MODELLED), len(trees), size), dtype=np.float32)
-        for i, t in enumerate(trees):
+        size = max(t.node_count for t in self.trees_)
+        values = np.zeros((len(MODELLED), len(self.trees_), size), dtype=np.float32)
+        for i, t in enumerate(self.trees_):
             values[:, i, : t.node_count] = t.value[:, :, 0].T
         self.leaf_values_ = values
 
@@ -188,7 +232,7 @@ class ForwardModel:
     def _apply(self, inputs: np.ndarray) -> np.ndarray:
         """Leaf index per tree; one thread: joblib's threading overhead exceeds the work per chunk."""
         inputs = np.ascontiguousarray(inputs, dtype=np.float32)  # the dtype sklearn's trees split on
-        return np.column_stack([tree.apply(inputs, check_input=False) for tree in self.forest_.estimators_])
+        return np.column_stack([tree.apply(inputs) for tree in self.trees_])
 
     def p_good_gfa(self, prediction: PropertyPrediction, threshold: float = GOOD_GFA_TRG) -> np.ndarray:
         """P(Trg >= threshold): the GFA class of the method (good when Trg >= 0.6)."""

@@ -1,7 +1,8 @@
 """Generative models of alloy compositions: AlloyGAN's CGAN, its two baselines, and ours.
 
-    from alloygan.models.generative import load_generator
-    generator = load_generator(model="ours", family="Zr")   # NumPy sampler, no torch
+    from alloygan.models.model_store import ensure_generator, load_generator
+    generator = load_generator(model="ours", family="Zr")   # NumPy sampler, no torch; never trains
+    generator, report = ensure_generator(model="ours", family="Zr")   # trains when missing, and says so
     amounts = generator.sample(Tg, Tx, Tl, family="Zr", seed=0)   # (n, V)
 
 Importing this package does not import torch; training does. See
@@ -13,8 +14,6 @@ from alloygan.models.generative.registry import (
     MIN_FAMILY_ALLOYS,
     MIN_MULTI_FAMILY_ALLOYS,
     TrainingResult,
-    load_generator,
-    model_directory,
     train_generator,
 )
 from alloygan.models.generative.sampler import Generator
@@ -28,7 +27,5 @@ __all__ = [
     "MIN_MULTI_FAMILY_ALLOYS",
     "TrainingResult",
     "default_config",
-    "load_generator",
-    "model_directory",
     "train_generator",
 ]

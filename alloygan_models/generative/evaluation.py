@@ -32,6 +32,7 @@ from alloygan.models.descriptors.thermal import TEMPERATURES
 from alloygan.models.encoding import ElementVocabulary
 from alloygan.models.generative.config import GenerativeConfig
 from alloygan.models.generative.sampler import Generator
+from alloygan.knowledge_base.progress import ProgressCallback
 
 N_SPLITS = 5
 N_QUALITY = 1000
@@ -173,12 +174,13 @@ def benchmark_family(
     models: Sequence[str] | Mapping[str, GenerativeConfig],
     seed: int = 0,
     epochs: int | None = None,
-    on_progress: Callable[[str, int, int, dict], None] | None = None,
+    on_progress: ProgressCallback | None = None,
     predict: PredictFunction | None = None,
 ) -> dict:
     """Train each model on `train` (not saved) and score it; JSON-able.
 
-    `models` names presets, or maps labels to configs (variants of a preset, for ablations).
+    `models` names presets, or maps labels to configs (variants of a preset, for ablations);
+    each model's epochs are reported to `on_progress` as the stage "<family> <label>: training".
     """
     from alloygan.models.generative.registry import train_generator
 
@@ -186,9 +188,9 @@ def benchmark_family(
     floor = None
     scores: dict[str, dict] = {}
     for model, config in configs.items():
-        progress = None if on_progress is None else (lambda e, n, m, model=model: on_progress(model, e, n, m))
         result = train_generator(config.model if config else model, family, seed=seed, epochs=epochs,
-                                 on_progress=progress, table=train, config=config, save=False)
+                                 on_progress=on_progress, table=train, config=config,
+                                 stage=f"{family} {model}: training")
         generator = result.generator
         distribution = distribution_scores(generator, train, family, seed)
         floor = distribution["floor"]

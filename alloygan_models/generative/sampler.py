@@ -1,14 +1,12 @@
-"""Sampling without torch: the generator's forward pass in NumPy, from the saved .npz.
+"""Sampling without torch: the generator's forward pass in NumPy, on the saved tensors.
 
 The design pipeline generates 100,000s of candidates and must start fast, so nothing
-here imports torch. `tests/alloygan_models/test_generative.py` proves that this forward
+here imports torch (the model store reads the tensors from `generator.npz`). `tests/alloygan_models/test_generative.py` proves that this forward
 pass equals the torch module's (atol 1e-5) for every model type.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -19,9 +17,6 @@ from alloygan.models.generative.config import GenerativeConfig
 
 LEAKY_SLOPE = 0.2
 CHUNK_ROWS = 16384  # keeps the hidden activations of one chunk to a few tens of MB
-WEIGHTS_FILE = "generator.npz"
-STATE_FILE = "generator.pt"
-META_FILE = "model.json"
 
 
 def sparsemax(logits: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -78,6 +73,11 @@ class Generator:
         self._layers = [(np.asarray(weights[f"hidden.{2 * i}.weight"], np.float32).T.copy(),
                          np.asarray(weights[f"hidden.{2 * i}.bias"], np.float32)) for i in range(n_hidden)]
         self._head = (np.asarray(weights["head.weight"], np.float32).T.copy(), np.asarray(weights["head.bias"], np.float32))
+        width = config.noise_dim + scaling.width
+        for weight, bias in [*self._layers, self._head]:
+            if weight.ndim != 2 or weight.shape[0] != width or bias.shape != (weight.shape[1],):
+                raise ValueError(f"a layer of shape {weight.shape} (bias {bias.shape}) does not take {width} inputs")
+            width = weight.shape[1]
         outputs = (2 if config.output == "gated" else 1) * len(vocabulary)
         if self._head[0].shape[1] != outputs:
             raise ValueError(f"the weights give {self._head[0].shape[1]} outputs; {config.output} over "
@@ -86,23 +86,6 @@ class Generator:
     @property
     def model(self) -> str:
         return self.config.model
-
-    @classmethod
-    def load(cls, directory: Path) -> "Generator":
-        """Read `model.json` and `generator.npz` from a model directory."""
-        directory = Path(directory)
-        metadata = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-        with np.load(directory / WEIGHTS_FILE) as archive:
-            weights = {name: archive[name] for name in archive.files}
-        return cls(
-            weights,
-            GenerativeConfig.from_dict(metadata["config"]),
-            ElementVocabulary(metadata["vocabulary"]),
-            ConditionScaling.from_dict(metadata["condition_scaling"]),
-            metadata["family"],
-            metadata["families"],
-            metadata,
-        )
 
     def forward(self, noise: np.ndarray, condition: np.ndarray) -> NDArray[np.float32]:
         """Deterministic forward pass: (n, noise_dim) noise and (n, width) conditions -> (n, V)."""

@@ -14,11 +14,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from alloygan.knowledge_base.progress import ProgressCallback, report
 from alloygan.models import metrics
 from alloygan.models.generative.config import GenerativeConfig
 from alloygan.models.generative.model import CompositionDiscriminator, CompositionGenerator
 
-ProgressCallback = Callable[[int, int, dict], None]
 # One thread: these matrices are tiny, and on a shared 2-core machine two OpenMP threads
 # spin-wait for each other (measured: 1.6 s with 1 thread vs 37 s with 2 under load).
 TORCH_THREADS = 1
@@ -66,8 +66,10 @@ def fit_gan(
     seed: int = 0,
     on_progress: ProgressCallback | None = None,
     evaluate: Callable[[CompositionGenerator], dict] | None = None,
+    stage: str = "training the generator",
 ) -> TrainedGAN:
-    """Train G and D on (n, V) atomic fractions and (n, width) condition vectors."""
+    """Train G and D on (n, V) atomic fractions and (n, width) condition vectors; each epoch is
+    reported to `on_progress` as `stage`, done/total epochs."""
     fractions = np.asarray(fractions, dtype=np.float32)
     conditions = np.asarray(conditions, dtype=np.float32)
     if fractions.ndim != 2 or conditions.ndim != 2 or len(fractions) != len(conditions):
@@ -77,13 +79,14 @@ def fit_gan(
     threads = torch.get_num_threads()
     torch.set_num_threads(TORCH_THREADS)
     try:
-        return _fit(config, fractions, conditions, seed, on_progress, evaluate)
+        return _fit(config, fractions, conditions, seed, on_progress, evaluate, stage)
     finally:
         torch.set_num_threads(threads)
 
 
 def _fit(config: GenerativeConfig, fractions: np.ndarray, conditions: np.ndarray, seed: int,
-         on_progress: ProgressCallback | None, evaluate: Callable[[CompositionGenerator], dict] | None) -> TrainedGAN:
+         on_progress: ProgressCallback | None, evaluate: Callable[[CompositionGenerator], dict] | None,
+         stage: str) -> TrainedGAN:
     torch.manual_seed(seed)
     rng = torch.Generator().manual_seed(seed)
     n, n_elements = fractions.shape
@@ -127,12 +130,11 @@ def _fit(config: GenerativeConfig, fractions: np.ndarray, conditions: np.ndarray
             d_total += d_loss.item()
             g_total += g_loss.item()
             batches += 1
-        report = {"d_loss": d_total / batches, "g_loss": g_total / batches}
+        record = {"d_loss": d_total / batches, "g_loss": g_total / batches}
         if evaluate is not None and (epoch % config.eval_every == 0 or epoch == config.epochs):
             generator.eval()
-            report.update(evaluate(generator))
+            record.update(evaluate(generator))
             generator.train()
-            history.append({"epoch": epoch, **report})
-        if on_progress is not None:
-            on_progress(epoch, config.epochs, report)
+            history.append({"epoch": epoch, **record})
+        report(on_progress, stage, epoch, config.epochs, "epoch")
     return TrainedGAN(generator, critic, history, time.perf_counter() - started)

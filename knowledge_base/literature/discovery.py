@@ -6,7 +6,7 @@ Nothing else depends on this module and nothing calls it unless asked explicitly
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from alloygan.knowledge_base.literature.errors import DiscoveryError
@@ -23,9 +23,6 @@ class Candidate:
     authors: list[str] = field(default_factory=list)
     pdf_url: str | None = None
     landing_url: str = ""
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def search_arxiv(query: str, max_results: int = 10, client=None) -> list[Candidate]:

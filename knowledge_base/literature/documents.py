@@ -9,11 +9,12 @@ beside the page text, for the table reader of the rule extractor.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from alloygan.knowledge_base.literature.errors import DocumentError
+from alloygan.knowledge_base.progress import ProgressCallback, report
 from alloygan.knowledge_base.table_miner import sha256_of
 
 KINDS = {".pdf": "pdf", ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
@@ -74,8 +75,9 @@ def find_documents(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[
     return unique, problems
 
 
-def read_document(path: Path | str, on_page: Callable[[int, int], None] | None = None) -> Document:
-    """Read one file into pages; `DocumentError` names the file and what is wrong with it."""
+def read_document(path: Path | str, on_progress: ProgressCallback | None = None) -> Document:
+    """Read one file into pages (a PDF's pages reported to `on_progress` as "reading <file>");
+    `DocumentError` names the file and what is wrong with it."""
     path = Path(path)
     if not path.is_file():
         raise DocumentError(f"{path}: no such file")
@@ -85,7 +87,7 @@ def read_document(path: Path | str, on_page: Callable[[int, int], None] | None =
     if path.stat().st_size == 0:
         raise DocumentError(f"{path}: empty file")
     if kind == "pdf":
-        title, pages = _read_pdf(path, on_page)
+        title, pages = _read_pdf(path, on_progress)
     else:
         title, pages = _read_markup(path, kind)
     if not any(page.text.strip() for page in pages):
@@ -94,7 +96,7 @@ def read_document(path: Path | str, on_page: Callable[[int, int], None] | None =
     return Document(path, sha256_of(path), kind, title or path.name, tuple(pages))
 
 
-def _read_pdf(path: Path, on_page: Callable[[int, int], None] | None) -> tuple[str, list[Page]]:
+def _read_pdf(path: Path, on_progress: ProgressCallback | None) -> tuple[str, list[Page]]:
     import pdfplumber
 
     pages: list[Page] = []
@@ -109,8 +111,7 @@ def _read_pdf(path: Path, on_page: Callable[[int, int], None] | None) -> tuple[s
                     for table in page.extract_tables() if table
                 )
                 pages.append(Page(number, text, tables))
-                if on_page:
-                    on_page(number, total)
+                report(on_progress, f"reading {path.name}", number, total, "page")
     except DocumentError:
         raise
     except Exception as error:  # pdfminer raises many types for damaged files

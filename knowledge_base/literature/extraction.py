@@ -7,7 +7,7 @@ each document is written in one transaction.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +17,7 @@ from alloygan.knowledge_base.literature.errors import DocumentError
 from alloygan.knowledge_base.literature.records import ExtractedRecord, Rejection
 from alloygan.knowledge_base.records import Source
 from alloygan.knowledge_base.store import AlloyStore
+from alloygan.knowledge_base.progress import ProgressCallback, prefixed, report
 
 ExtractionMethod = Literal["rules", "llm"]
 SOURCE_KIND = {"rules": "mined-rules", "llm": "mined-llm"}
@@ -44,13 +45,12 @@ def extract_documents(
     paths: Iterable[Path | str],
     method: ExtractionMethod = "rules",
     chat_model: Any = None,
-    on_document: Callable[[Path, int, int], None] | None = None,
-    on_chunk: Callable[[Path, int, int], None] | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> list[DocumentExtraction]:
     """Extract every document under `paths`; a file that cannot be read is reported, not fatal.
 
-    `on_document(path, number, total)` is called before each file; `on_chunk(path, done, total)`
-    after each chunk the LLM was asked about."""
+    Reported to `on_progress`: each file read ("extracting", file number/total), and for the LLM
+    each chunk it was asked about ("file 2/5: asking the LLM about <file>", chunks done/total)."""
     files, problems = find_documents(paths)
     out = [DocumentExtraction(str(path), method, document=path.name, failed=reason) for path, reason in problems]
     extractor = None
@@ -61,14 +61,13 @@ def extract_documents(
             raise ValueError("the LLM extractor needs a chat model")
         extractor = LLMExtractor(chat_model)
     for number, path in enumerate(files, start=1):
-        if on_document:
-            on_document(path, number, len(files))
         try:
             document = read_document(path)
         except DocumentError as error:
             out.append(DocumentExtraction(str(path), method, document=path.name,
                                           failed=str(error).removeprefix(f"{path}: ")))
             continue
+        report(on_progress, "extracting", number, len(files), "file")
         if extractor is None:
             from alloygan.knowledge_base.literature.rule_extractor import extract_with_rules
 
@@ -76,8 +75,7 @@ def extract_documents(
             calls = 0
         else:
             before = extractor.calls
-            result = extractor.extract(document, on_chunk=(lambda done, total, p=path: on_chunk(p, done, total))
-                                       if on_chunk else None)
+            result = extractor.extract(document, prefixed(on_progress, f"file {number}/{len(files)}"))
             calls = extractor.calls - before
         out.append(DocumentExtraction(str(path), method, document.title, document.sha256, document.n_pages,
                                       result.records, result.rejected, llm_calls=calls))

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from alloygan.knowledge_base.literature.chunking import chunk_document
 from alloygan.knowledge_base.literature.documents import find_documents, read_document
 from alloygan.knowledge_base.literature.errors import DocumentError
 from alloygan.knowledge_base.literature.vector_store import LiteratureIndex, writer_lock
+from alloygan.knowledge_base.progress import ProgressCallback, prefixed
 from alloygan.knowledge_base.table_miner import sha256_of
-
-# (path, stage, done, total): stage is "read" (pages) or "embed" (chunks)
-Progress = Callable[[Path, str, int, int], None]
 
 
 @dataclass
@@ -51,27 +49,20 @@ class IngestReport:
             "pages_read": sum(f.pages for f in self.files if f.status == "added"),
         }
 
-    def as_dict(self) -> dict:
-        return {"index": self.index, "files": [asdict(f) for f in self.files], "totals": self.totals}
 
-
-def _ingest_file(index: LiteratureIndex, path: Path, on_progress: Progress | None) -> FileResult:
+def _ingest_file(index: LiteratureIndex, path: Path, on_progress: ProgressCallback | None) -> FileResult:
     started = time.perf_counter()
     try:
         sha256 = sha256_of(path)
         known = index.chunk_count(sha256)
         if known:
             return FileResult(str(path), "known", path.name, sha256, chunks_known=known)
-        document = read_document(
-            path, on_page=(lambda done, total: on_progress(path, "read", done, total)) if on_progress else None
-        )
+        document = read_document(path, on_progress)
     except (DocumentError, OSError) as error:
         reason = str(error).removeprefix(f"{path}: ")
         return FileResult(str(path), "failed", path.name, reason=reason, seconds=time.perf_counter() - started)
     chunks = chunk_document(document)
-    added, already = index.add(
-        document, chunks, on_progress=(lambda done, total: on_progress(path, "embed", done, total)) if on_progress else None
-    )
+    added, already = index.add(document, chunks, on_progress)
     return FileResult(str(path), "added" if added else "known", document.title, document.sha256, document.n_pages,
                       added, already, seconds=time.perf_counter() - started)
 
@@ -79,10 +70,14 @@ def _ingest_file(index: LiteratureIndex, path: Path, on_progress: Progress | Non
 def ingest_paths(
     paths: Iterable[Path | str],
     index: LiteratureIndex | None = None,
-    on_progress: Progress | None = None,
+    on_progress: ProgressCallback | None = None,
     on_file: Callable[[FileResult], None] | None = None,
 ) -> IngestReport:
-    """Index every document under `paths`; unreadable ones are reported as failed, never fatal."""
+    """Index every document under `paths`; unreadable ones are reported as failed, never fatal.
+
+    Each file's pages read and chunks embedded are reported to `on_progress` as stages
+    "file 2/5: reading paper.pdf" and "file 2/5: embedding paper.pdf"; `on_file` gets each result.
+    """
     files, problems = find_documents(paths)
     owned = index is None
     index = index or LiteratureIndex()
@@ -93,8 +88,8 @@ def ingest_paths(
             if on_file:
                 on_file(report.files[-1])
         with writer_lock(index.directory):
-            for path in files:
-                result = _ingest_file(index, path, on_progress)
+            for number, path in enumerate(files, start=1):
+                result = _ingest_file(index, path, prefixed(on_progress, f"file {number}/{len(files)}"))
                 report.files.append(result)
                 if on_file:
                     on_file(result)

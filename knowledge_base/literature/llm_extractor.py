@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -33,6 +33,8 @@ from alloygan.knowledge_base.literature.prompt import ExtractionPrompt, build_me
 from alloygan.knowledge_base.literature.records import Evidence, ExtractedRecord, Rejection, make_record, rejection
 from alloygan.knowledge_base.literature.rule_extractor import ExtractionResult
 from alloygan.knowledge_base.literature.units import rate_to_K_per_min, temperature_unit, to_kelvin
+from alloygan.knowledge_base.progress import ProgressCallback, report
+from alloygan.knowledge_base.validation import validation_message
 
 MAX_ATTEMPTS = 3
 _RELEVANT = re.compile(r"T\s?_?\{?[gxlL]\}?(?![A-Za-z])|glass[- ]transition|crystalli[sz]|liquidus", re.IGNORECASE)
@@ -101,8 +103,7 @@ def parse_answer(text: str) -> LLMAnswer:
     try:
         return LLMAnswer.model_validate(data)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in error.errors()[:5])
-        raise AnswerError(f"the JSON does not follow the schema ({problems})") from None
+        raise AnswerError(f"the JSON does not follow the schema ({validation_message(error, 'answer', most=5)})") from None
 
 
 def ensure_no_tools(model: Any) -> None:
@@ -169,7 +170,8 @@ class LLMExtractor:
                            to_kelvin(item.Tl, item.unit), stated_unit=item.unit, heating_rate_K_per_min=rate,
                            prompt_version=self.prompt.version)
 
-    def extract(self, document: Document, on_chunk: Callable[[int, int], None] | None = None) -> ExtractionResult:
+    def extract(self, document: Document, on_progress: ProgressCallback | None = None) -> ExtractionResult:
+        """Records of the relevant chunks; each chunk asked about is reported to `on_progress`."""
         result = ExtractionResult()
         chunks = [c for c in chunk_document(document) if _RELEVANT.search(c.text) and re.search(r"\d", c.text)]
         seen = set()
@@ -191,6 +193,5 @@ class LLMExtractor:
                         continue  # the same statement twice in one document is one record
                     seen.add(checked.key())
                 result.add([checked])
-            if on_chunk:
-                on_chunk(done, len(chunks))
+            report(on_progress, f"asking the LLM about {Path(document.path).name}", done, len(chunks), "chunk")
         return result

@@ -1,4 +1,7 @@
-"""Configuration of the LLM endpoint (any OpenAI-compatible server), read from the environment.
+"""The LLM endpoint (any OpenAI-compatible server): its settings and the chat model built from them.
+
+One section of alloygan's settings, read by `alloygan.tools.settings` from the environment or
+ALLOYGAN_HOME/llm.env and passed down here (this package reads no environment for it):
 
     ALLOYGAN_LLM_BASE_URL   e.g. https://api.openai.com/v1 or http://localhost:11434/v1 (Ollama)
     ALLOYGAN_LLM_MODEL      the model name the server knows, e.g. gpt-4o-mini or llama3.1
@@ -10,18 +13,15 @@ The LLM is an option: nothing in the science depends on it. Shared by every LLM 
 """
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from alloygan.knowledge_base.literature.errors import LLMNotConfiguredError
 
-ENV_VARIABLES = ("ALLOYGAN_LLM_BASE_URL", "ALLOYGAN_LLM_MODEL", "ALLOYGAN_LLM_API_KEY")
 
+class LLMSettings(BaseModel):
+    """Where and how to reach the chat model (ALLOYGAN_LLM_*)."""
 
-class LLMSettings(BaseSettings):
-    """Where and how to reach the chat model."""
-
-    model_config = SettingsConfigDict(env_prefix="ALLOYGAN_LLM_", extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
     api_key: SecretStr | None = Field(None, description="API key; local servers usually need none")
@@ -32,6 +32,7 @@ class LLMSettings(BaseSettings):
 
     @property
     def configured(self) -> bool:
+        """A model name and a way to reach it (an endpoint or a key for the default one)."""
         return bool(self.model and (self.base_url or self.api_key))
 
     def require(self, purpose: str = "--llm") -> "LLMSettings":
@@ -39,15 +40,15 @@ class LLMSettings(BaseSettings):
         if not self.configured:
             raise LLMNotConfiguredError(
                 f"{purpose} needs an LLM endpoint: set ALLOYGAN_LLM_BASE_URL (e.g. http://localhost:11434/v1) and "
-                "ALLOYGAN_LLM_MODEL, and ALLOYGAN_LLM_API_KEY if the server needs a key; "
-                "or use the offline rules (--rules)"
+                "ALLOYGAN_LLM_MODEL, and ALLOYGAN_LLM_API_KEY if the server needs a key (in the environment or in "
+                "ALLOYGAN_HOME/llm.env); or use the offline rules (--rules)"
             )
         return self
 
 
-def chat_model_from_settings(settings: LLMSettings | None = None, purpose: str = "--llm"):
-    """A `ChatOpenAI` for the configured endpoint (no tools bound)."""
-    settings = (settings or LLMSettings()).require(purpose)
+def chat_model_from_settings(settings: LLMSettings, purpose: str = "--llm"):
+    """A `ChatOpenAI` for the configured endpoint (no tools bound); `LLMNotConfiguredError` when there is none."""
+    settings = settings.require(purpose)
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(

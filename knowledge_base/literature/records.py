@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
+from pydantic import (
+    BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator, model_validator,
+)
 
 from alloygan.knowledge_base.composition import Composition, CompositionError
 from alloygan.knowledge_base.records import Report, Source, temperature_problems
+from alloygan.knowledge_base.validation import validation_message
 
 Method = Literal["rules", "llm"]
 
@@ -74,20 +77,6 @@ class ExtractedRecord(BaseModel):
         """Identity for comparing extractions: composition (within 0.01 at.%) and temperatures to 0.01 K."""
         return (self.composition, round(self.Tg, 2), round(self.Tx, 2), round(self.Tl, 2))
 
-    def as_json(self) -> dict:
-        return {
-            "composition": self.composition.as_dict(),
-            "formula": self.composition.formula,
-            "formula_as_written": self.formula_as_written,
-            "Tg": self.Tg, "Tx": self.Tx, "Tl": self.Tl,
-            "unit": "K",
-            "stated_unit": self.stated_unit,
-            "heating_rate_K_per_min": self.heating_rate_K_per_min,
-            "source": self.source.model_dump(),
-            "method": self.method,
-            "prompt_version": self.prompt_version,
-        }
-
     def to_report(self, source: Source) -> Report:
         return Report(
             composition=self.composition, Tg=self.Tg, Tx=self.Tx, Tl=self.Tl,
@@ -124,9 +113,8 @@ def make_record(evidence: Evidence, method: Method, formula: str, Tg: float, Tx:
         return ExtractedRecord(composition=composition, formula_as_written=formula, Tg=Tg, Tx=Tx, Tl=Tl,
                                stated_unit=stated_unit, heating_rate_K_per_min=heating_rate_K_per_min,
                                source=evidence, method=method, prompt_version=prompt_version)
-    except ValueError as error:  # pydantic's ValidationError is a ValueError
-        messages = [e.get("msg", "").removeprefix("Value error, ") for e in getattr(error, "errors", lambda: [])()]
-        return rejection(evidence, method, "; ".join(m for m in messages if m) or str(error))
+    except ValidationError as error:
+        return rejection(evidence, method, validation_message(error, locations=False) or str(error))
 
 
 def rejection(evidence: Evidence, method: Method, reason: str) -> Rejection:

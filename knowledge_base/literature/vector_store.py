@@ -8,7 +8,7 @@ two models cannot be compared. Chunk ids come from the document hash, page and c
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +17,7 @@ from alloygan.knowledge_base.literature.chunking import CHUNKER_VERSION, Chunk
 from alloygan.knowledge_base.literature.documents import Document
 from alloygan.knowledge_base.literature.errors import EmptyIndexError, IndexBusyError, IndexMismatchError
 from alloygan.knowledge_base.paths import alloygan_home
+from alloygan.knowledge_base.progress import ProgressCallback, report
 
 COLLECTION = "papers"
 EMBED_BATCH = 32
@@ -58,10 +59,6 @@ class Passage:
     chunk: int
     score: float  # cosine similarity of query and passage, 1 = same direction
     text: str
-
-    def as_dict(self) -> dict:
-        return {"document": self.document, "page": self.page, "score": self.score, "text": self.text,
-                "path": self.path, "sha256": self.sha256, "chunk": self.chunk}
 
 
 def _model_name(embedding) -> str:
@@ -144,8 +141,9 @@ class LiteratureIndex:
         return len(self._collection.get(where={"sha256": sha256}, include=[])["ids"])
 
     def add(self, document: Document, chunks: Sequence[Chunk],
-            on_progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
-        """Embed and add the chunks not yet known; returns (added, already known).
+            on_progress: ProgressCallback | None = None) -> tuple[int, int]:
+        """Embed and add the chunks not yet known (reported to `on_progress` as "embedding <file>");
+        returns (added, already known).
 
         Embeddings are computed first and written together, so a failure adds nothing.
         """
@@ -154,8 +152,8 @@ class LiteratureIndex:
         vectors = []
         for start in range(0, len(new), EMBED_BATCH):
             vectors.extend(self.embedding([c.text for c in new[start:start + EMBED_BATCH]]))
-            if on_progress:
-                on_progress(min(start + EMBED_BATCH, len(new)), len(new))
+            report(on_progress, f"embedding {Path(document.path).name}", min(start + EMBED_BATCH, len(new)), len(new),
+                   "chunk")
         limit = self._client.get_max_batch_size()
         for start in range(0, len(new), limit):
             part = new[start:start + limit]

@@ -58,11 +58,11 @@ def last_tool_result(messages: list[BaseMessage]) -> ToolMessage:
 def scripted_assistant(tmp_path):
     """An assistant whose planner is a scripted model; conversations in a temporary file."""
     from alloygan.agent.assistant import Assistant
-    from alloygan.agent.config import AgentConfig
+    from alloygan.tools.settings import AgentSettings
 
     made = []
 
-    def make(*replies: Reply, config: AgentConfig | None = None):
+    def make(*replies: Reply, config: AgentSettings | None = None):
         model = ScriptedToolModel(replies=list(replies))
         assistant = Assistant(config=config, planner="llm", chat_model=model,
                               checkpoint_path=tmp_path / f"conversations-{len(made)}.sqlite")
@@ -83,23 +83,30 @@ def offline_assistant(tmp_path):
     assistant.close()
 
 
-def synthetic_design(n: int = 3) -> dict:
-    """A design result in the shape of tools.design.design_alloys (no models needed)."""
-    formulas = [("Zr", 50 + i, "Cu", 40 - i, "Al", 10) for i in range(n)]
-    candidates = []
-    for rank, (a, x, b, y, c, z) in enumerate(formulas, start=1):
-        candidates.append({
-            "rank": rank, "composition": {a: x, b: y, c: z}, "formula": f"{a}{x}{b}{y}{c}{z}",
-            "Tg": {"mean": 700.0 + rank, "std": 10.0}, "Tx": {"mean": 780.0, "std": 12.0},
-            "Tl": {"mean": 1150.0, "std": 20.0}, "Trg": {"mean": 0.61, "std": 0.01},
-            "gamma": {"mean": 0.42, "std": 0.01}, "dTx": {"mean": 80.0, "std": 15.0},
-            "p_meets_goal": 0.9, "p_meets": {"Trg": 0.9}, "cost_usd_per_kg": 24.5,
-            "condition": {"Tg": 700.0, "Tx": 780.0, "Tl": 1150.0, "Trg": 0.61, "gamma": 0.42},
-            "novelty_at_pct": 3.0, "nearest_known": [], "score": 0.9, "near_miss": False, "misses": [],
-        })
-    goal = {"base_element": "Zr", "required_elements": [], "allowed_elements": None, "excluded_elements": ["Ag"],
-            "min_elements": None, "max_elements": None, "max_cost_usd_per_kg": None, "prefer_low_cost": False,
-            "n_candidates": n, "min_novelty": 0.0, "seed": 0, "not_understood": [],
-            "constraints": [{"property": "Trg", "min": 0.6, "max": None}], "element_limits": []}
-    return {"goal": goal, "candidates": candidates, "notes": [],
-            "stats": {"generator": "ours-Zr", "forward_model": "forward-test-version", "returned": n}}
+def synthetic_design(n: int = 3):
+    """A `DesignAnswer` like tools.design.design_alloys returns, built from the typed models (no models needed):
+    Zr{50+i}Cu{40-i}Al10, ranked 1..n, for "Zr-based, Trg >= 0.6, without Ag"."""
+    from alloygan.models.constraints import PropertyRange
+    from alloygan.models.design.goal import DesignGoal
+    from alloygan.tools.results import Candidate, DesignAnswer, DesignStats, Estimate, TargetCondition
+
+    candidates = [
+        Candidate(
+            rank=rank, composition={"Zr": 49.0 + rank, "Cu": 41.0 - rank, "Al": 10.0},
+            formula=f"Zr{49 + rank}Cu{41 - rank}Al10",
+            Tg=Estimate(mean=700.0 + rank, std=10.0), Tx=Estimate(mean=780.0, std=12.0),
+            Tl=Estimate(mean=1150.0, std=20.0), Trg=Estimate(mean=0.61, std=0.01),
+            gamma=Estimate(mean=0.42, std=0.01), dTx=Estimate(mean=80.0, std=15.0),
+            p_meets_goal=0.9, p_meets={"Trg": 0.9}, cost_usd_per_kg=24.5,
+            condition=TargetCondition(Tg=700.0, Tx=780.0, Tl=1150.0, Trg=0.61, gamma=0.42),
+            novelty_at_pct=3.0, nearest_known=[], score=0.9, near_miss=False, misses=[],
+        )
+        for rank in range(1, n + 1)
+    ]
+    goal = DesignGoal(base_element="Zr", excluded_elements=["Ag"], constraints=[PropertyRange(property="Trg", min=0.6)],
+                      n_candidates=n)
+    stats = DesignStats(generated=20000, unique_valid=19000, passing=10000, returned=n, near_misses=0,
+                        condition_acceptance=0.45, seconds=0.5, generate_predict_screen_seconds=0.4,
+                        candidates_per_second=50000, generator="ours-Zr", family_alloys=124,
+                        forward_model="forward-test-version")
+    return DesignAnswer(goal=goal, candidates=candidates, stats=stats, notes=[])

@@ -7,7 +7,7 @@ import pytest
 from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
 
 from alloygan.agent.assistant import Assistant, TurnCancelled
-from alloygan.agent.config import AgentConfig
+from alloygan.tools.settings import AgentSettings
 from tests.agent.conftest import last_tool_result, tool_call
 from alloygan.tools.errors import ToolInputError
 
@@ -37,8 +37,9 @@ def test_llm_planner_designs_and_refines_through_the_graph(scripted_assistant):
     first = assistant.turn(GOAL, "t1")
     assert first.answered_by == "llm" and first.tools == ["design_alloys"]
     assert first.answer.startswith("The best candidate is ")
-    assert first.goal["base_element"] == "Zr" and first.goal["excluded_elements"] == ["Ag"]
-    assert len(first.design["candidates"]) == 3 and first.design["candidates"][0]["nearest_known"][0]["source"]
+    assert first.goal.base_element == "Zr" and first.goal.excluded_elements == ["Ag"]
+    assert len(first.design.candidates) == 3 and first.design.candidates[0].nearest_known[0].source.document
+    assert first.goal == first.design.goal and str(first.goal.constraint("Trg").describe()) == "Trg > 0.6"
     assert first.usage == {"input_tokens": 200, "output_tokens": 40, "total_tokens": 240, "llm_calls": 2}
     # the model saw a compact result: every number of a candidate, but no source lists
     seen = json.loads(last_tool_result(model.received[1]).text)
@@ -47,11 +48,12 @@ def test_llm_planner_designs_and_refines_through_the_graph(scripted_assistant):
 
     second = assistant.turn(FOLLOW_UP, "t1")
     assert second.answered_by == "llm"
-    assert second.goal["excluded_elements"] == ["Ag", "Be"] and second.goal["max_cost_usd_per_kg"] == 25
-    assert second.goal["constraints"][0]["property"] == "Trg" and second.goal["n_candidates"] == 3
+    assert second.goal.excluded_elements == ["Ag", "Be"] and second.goal.max_cost_usd_per_kg == 25
+    assert second.goal.constraints[0].property == "Trg" and second.goal.n_candidates == 3
+    assert second.goal.constraint("Trg").describe() == "Trg > 0.6"  # the strict bound survives the state
     system = model.received[2][0]
     assert isinstance(system, SystemMessage) and '"excluded_elements": ["Ag"]' in system.text
-    assert all("Ag" not in c["composition"] and "Be" not in c["composition"] for c in second.design["candidates"])
+    assert all("Ag" not in c.composition and "Be" not in c.composition for c in second.design.candidates)
 
 
 def test_an_invented_number_is_replaced_by_the_tool_summary(scripted_assistant):
@@ -94,7 +96,7 @@ def test_a_tool_failure_is_a_message_the_planner_can_act_on(scripted_assistant):
 
 def test_the_tool_call_budget_ends_the_turn(scripted_assistant):
     calls = [AIMessage("", tool_calls=[tool_call("predict_properties", f"c{i}", formulas=[KNOWN])]) for i in range(3)]
-    assistant, model = scripted_assistant(*calls, config=AgentConfig(max_tool_calls=2))
+    assistant, model = scripted_assistant(*calls, config=AgentSettings(max_tool_calls=2))
     result = assistant.turn(f"predict {KNOWN}", "t")
     assert "budget of 2 tool calls" in result.answer and result.answered_by.startswith("offline")
     assert len(model.received) == 3 and model.replies == []
@@ -105,7 +107,7 @@ def test_the_tool_call_budget_ends_the_turn(scripted_assistant):
 
 def test_the_recursion_limit_stops_a_looping_planner(scripted_assistant):
     calls = [AIMessage("", tool_calls=[tool_call("predict_properties", f"c{i}", formulas=[KNOWN])]) for i in range(10)]
-    assistant, _ = scripted_assistant(*calls, config=AgentConfig(max_tool_calls=50, recursion_limit=4))
+    assistant, _ = scripted_assistant(*calls, config=AgentSettings(max_tool_calls=50, recursion_limit=4))
     result = assistant.turn(f"predict {KNOWN}", "t")
     assert "Stopped after 4 steps" in result.answer
     last = assistant.values("t")["messages"][-1]
@@ -129,6 +131,8 @@ def test_ctrl_c_cancels_the_turn_and_the_thread_stays_usable(scripted_assistant)
 
 
 def test_offline_conversation_is_checkpointed_and_resumed(tmp_path):
+    from alloygan.tools.results import DesignAnswer
+
     path = tmp_path / "conversations.sqlite"
     with Assistant(planner="offline", checkpoint_path=path) as assistant:
         first = assistant.turn("find Zr-based glass with Trg>0.6 avoiding Ag, top 2", "abc")
@@ -136,10 +140,13 @@ def test_offline_conversation_is_checkpointed_and_resumed(tmp_path):
         assert "Predictions are forward-model mean ± 1σ" in first.answer
     with Assistant(planner="offline", checkpoint_path=path) as resumed:
         assert resumed.require_thread("abc") == "abc"
-        values = resumed.values("abc")
-        assert values["goal"]["excluded_elements"] == ["Ag"] and len(values["design"]["candidates"]) == 2
+        assert resumed.current_goal("abc") == first.goal and resumed.last_design("abc") == first.design
+        assert first.goal.excluded_elements == ["Ag"] and len(first.design.candidates) == 2
+        # the tool message's artifact comes back from the checkpoint as the result's dump, and validates to it
+        stored = next(m for m in resumed.values("abc")["messages"] if isinstance(m, ToolMessage))
+        assert DesignAnswer.model_validate(stored.artifact) == first.design
         second = resumed.turn(FOLLOW_UP, "abc")
-        assert second.goal["excluded_elements"] == ["Ag", "Be"] and second.goal["max_cost_usd_per_kg"] == 25
+        assert second.goal.excluded_elements == ["Ag", "Be"] and second.goal.max_cost_usd_per_kg == 25
         with pytest.raises(ToolInputError, match="no conversation"):
             resumed.require_thread("nope")
 
@@ -171,8 +178,9 @@ def test_logging_through_the_graph_uses_the_conversations_design_and_thread(offl
     from alloygan.tools.experiments import list_suggestions
 
     design = synthetic_design(3)
+    state = design.to_json()
     offline_assistant.graph.update_state({"configurable": {"thread_id": "lab"}},
-                                         {"design": design, "goal": design["goal"]}, as_node="tools")
+                                         {"design": state, "goal": state["goal"]}, as_node="tools")
     result = offline_assistant.turn("log the top 2", "lab")
     assert result.tools == ["log_experiment_suggestion"] and "Logged 2 experiment suggestions: #1 Zr50Cu40Al10" in result.answer
-    assert [(s["design_rank"], s["thread"]) for s in list_suggestions()] == [(1, "lab"), (2, "lab")]
+    assert [(s.design_rank, s.thread) for s in list_suggestions()] == [(1, "lab"), (2, "lab")]

@@ -22,8 +22,8 @@ def test_ask_runs_the_llm_planner_over_the_openai_wire_format(server, run_cli):
     from alloygan.tools.prediction import predict_properties
 
     expected = predict_properties([KNOWN])[0]
-    answer = (f"{KNOWN} is predicted at Tg {expected['Tg']['mean']:.0f} K and Trg {expected['Trg']['mean']:.3f} "
-              f"± {expected['Trg']['std']:.3f}.")
+    answer = (f"{KNOWN} is predicted at Tg {expected.Tg.mean:.0f} K and Trg {expected.Trg.mean:.3f} "
+              f"± {expected.Trg.std:.3f}.")
     server.replies = [{"tool_calls": [_tool_call("call_abc", "predict_properties", formulas=[KNOWN])]},
                       {"content": answer}]
     code, out, err = run_cli("ask", "--json", f"what are the properties of {KNOWN}?")
@@ -60,6 +60,7 @@ def test_an_invented_number_over_the_wire_is_replaced(server, run_cli):
 
 def test_the_llm_endpoint_can_come_from_the_settings_file(fresh_home, monkeypatch):
     from alloygan.agent.assistant import Assistant
+    from alloygan.tools.settings import reload_settings
 
     for name in LLM_VARIABLES:
         monkeypatch.delenv(name, raising=False)
@@ -67,6 +68,7 @@ def test_the_llm_endpoint_can_come_from_the_settings_file(fresh_home, monkeypatc
         assert assistant.planner_kind == "offline" and "no LLM configured" in assistant.description
     fresh_home.mkdir(parents=True, exist_ok=True)
     (fresh_home / "llm.env").write_text("ALLOYGAN_LLM_BASE_URL=http://127.0.0.1:9/v1\nALLOYGAN_LLM_MODEL=llama3.1\n")
+    reload_settings()  # settings are read once; a file written after that is read on reload (or in the next process)
     with Assistant(checkpoint_path=fresh_home / "c.sqlite") as assistant:
         assert assistant.planner_kind == "llm" and assistant.description == "LLM planner (llama3.1)"
     with Assistant(planner="offline", checkpoint_path=fresh_home / "c.sqlite") as assistant:

@@ -1,8 +1,9 @@
 """`alloygan chat` in a real terminal (a pty): the prompt, Ctrl-C during a running turn, input history.
 
-The chat runs in a child process whose design tool is replaced by a slow one that reports
-progress for 30 s, so the test can press Ctrl-C while a tool is running in the tool
-node's worker thread and check that the turn ends at once, not when the tool is done.
+The chat runs in a child process whose design tool is replaced by one that reports progress
+until it is stopped (for up to 10 minutes), so the test can press Ctrl-C while a tool is
+running in the tool node's worker thread and check that the turn is cancelled and the prompt
+comes back. No timing is asserted: the timeouts below only keep a broken build from hanging.
 """
 from __future__ import annotations
 
@@ -19,16 +20,18 @@ import pytest
 pty = pytest.importorskip("pty")
 
 GOAL = "find Zr-based glass with Trg>0.6 avoiding Ag"
-SLOW_TOOL_SECONDS = 30.0
+TOOL_RUNS_SECONDS = 600.0  # far longer than any hang guard below: only a cancellation ends the tool in time
+HANG_GUARD_SECONDS = 120.0
 CHILD = f"""
 import time
 import alloygan.tools.design
+from alloygan.knowledge_base.progress import Progress
 
-def slow_design(goal, on_status=None, n_generated=None):
-    for step in range({int(SLOW_TOOL_SECONDS / 0.05)}):
-        on_status(f"generating step {{step}}")
+def slow_design(goal, on_progress=None, n_generated=None):
+    for step in range({int(TOOL_RUNS_SECONDS / 0.05)}):
+        on_progress(Progress(f"generating step {{step}}"))
         time.sleep(0.05)
-    raise AssertionError("the turn was not cancelled")
+    raise AssertionError("the tool ran to its end: the turn was not cancelled")
 
 alloygan.tools.design.design_alloys = slow_design
 from alloygan.agent.cli import main
@@ -103,31 +106,30 @@ def terminal(fresh_home):
 
 
 def test_ctrl_c_cancels_the_running_turn_and_history_recalls_input(terminal, fresh_home):
-    terminal.expect(r"alloygan>", timeout=60)
+    terminal.expect(r"alloygan>", timeout=HANG_GUARD_SECONDS)
     terminal.send(GOAL + "\r")
-    terminal.expect(r"generating step \d+", timeout=60)  # the tool is running (its progress is on screen)
-    pressed = time.monotonic()
+    terminal.expect(r"generating step \d+", timeout=HANG_GUARD_SECONDS)  # the tool is running (progress on screen)
     terminal.send("\x03")
-    terminal.expect(r"turn cancelled[\s\S]*alloygan>", timeout=SLOW_TOOL_SECONDS)
-    assert time.monotonic() - pressed < 5, "Ctrl-C waited for the tool to finish"
+    # the turn ends with the cancellation and the prompt comes back while the tool would still be running
+    terminal.expect(r"turn cancelled[\s\S]*alloygan>", timeout=HANG_GUARD_SECONDS)
 
     terminal.send("/thread\r")
-    thread = re.search(r"\b([0-9a-f]{10})\b", terminal.expect(r"\b[0-9a-f]{10}\b[\s\S]*alloygan>", 20)).group(1)
+    found = terminal.expect(r"\b[0-9a-f]{10}\b[\s\S]*alloygan>", HANG_GUARD_SECONDS)
+    thread = re.search(r"\b([0-9a-f]{10})\b", found).group(1)
     terminal.send("\x1b[A")  # arrow up: the last line again
     terminal.send("\r")
-    terminal.expect(thread + r"[\s\S]*alloygan>", 20)
+    terminal.expect(thread + r"[\s\S]*alloygan>", HANG_GUARD_SECONDS)
     terminal.send("/quit\r")
-    terminal.expect(rf"resume with `alloygan chat --thread {thread}`", 20)
-    assert terminal.wait() == 0
-    assert "Traceback" not in terminal.screen()
+    terminal.expect(rf"resume with `alloygan chat --thread {thread}`", HANG_GUARD_SECONDS)
+    assert terminal.wait(HANG_GUARD_SECONDS) == 0  # the stopped tool does not keep the process alive
+    screen = terminal.screen()
+    assert "Traceback" not in screen and "ran to its end" not in screen
 
     history = (fresh_home / "chat_history.txt").read_text()
     assert GOAL in history and "/thread" in history  # kept for the next session
     from alloygan.agent.assistant import Assistant
     from langchain_core.messages import ToolMessage
-    from alloygan.tools.paths import conversations_path
-
-    with Assistant(planner="offline", checkpoint_path=conversations_path()) as assistant:
+    with Assistant(planner="offline", checkpoint_path=fresh_home / "conversations.sqlite") as assistant:
         messages = assistant.values(thread)["messages"]
     assert "cancelled" in messages[-1].text  # the thread is closed cleanly and can go on
     assert any(isinstance(m, ToolMessage) and "not run" in m.text for m in messages)

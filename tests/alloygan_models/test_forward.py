@@ -1,4 +1,4 @@
-"""The forward property model: fitting, predicting with uncertainty, persistence, bad inputs."""
+"""The forward property model: fitting, predicting with uncertainty, bad inputs (saving: test_model_store.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,8 +6,7 @@ import pytest
 
 from alloygan.models.constraints import PropertyRange
 from alloygan.models.dataset import load_alloy_table
-from alloygan.models.forward import ForwardModel, PropertyPrediction, load_forward_model
-from alloygan.models.forward.registry import model_directory, saved_metadata
+from alloygan.models.forward import ForwardModel, PropertyPrediction
 from alloygan.knowledge_base.composition import Composition
 
 
@@ -73,21 +72,6 @@ def test_bad_inputs(model):
         model.predict(model.encode([Composition.parse("Zr50Cu50")]), ["nonsense"])
 
 
-def test_saved_model_is_reused_and_retrained_when_data_change(fresh_home):
-    table = load_alloy_table().select(base="Cu")
-    first = load_forward_model(table=table)
-    metadata = saved_metadata()
-    assert (model_directory() / "model.joblib").is_file() and metadata["n_alloys"] == len(table)
-    again = load_forward_model(table=table, train_if_missing=False)
-    x = first.encode([Composition.parse("Cu50Zr45Al5")])
-    assert again.predict(x).mean["Tg"][0] == first.predict(x).mean["Tg"][0]
-    smaller = table.subset(np.arange(len(table) - 1))
-    with pytest.raises(FileNotFoundError, match="alloygan train"):
-        load_forward_model(table=smaller, train_if_missing=False)
-    load_forward_model(table=smaller)
-    assert saved_metadata()["n_alloys"] == len(table) - 1
-
-
 def test_gfa_scores_by_hand():
     from alloygan.models.forward.evaluation import gfa_scores
 
@@ -125,6 +109,7 @@ def small_benchmark():
     return benchmark_forward(load_alloy_table().select(base="Cu"), seed=0, repeats=2)
 
 
+@pytest.mark.slow  # a benchmark: both protocols, two seeds, eight forward models
 def test_benchmark_reports_every_gfa_average(small_benchmark):
     for protocol in ("random_80_20", "grouped_by_system", "random_80_20_not_deduplicated"):
         gfa = small_benchmark[protocol]["GFA"]
@@ -140,11 +125,12 @@ def test_benchmark_reports_every_gfa_average(small_benchmark):
     assert small_benchmark["random_80_20"]["Trg"]["r2"] > 0.3  # a working model even on 150 Cu alloys
 
 
+@pytest.mark.slow  # prints the benchmark above
 def test_bench_forward_prints_both_averages(run_cli, monkeypatch, small_benchmark):
     import alloygan.tools.prediction
     from alloygan.agent.cli.output import console
 
-    monkeypatch.setattr(alloygan.tools.prediction, "benchmark_forward", lambda seed, on_step=None: small_benchmark)
+    monkeypatch.setattr(alloygan.tools.prediction, "benchmark_forward", lambda seed, on_progress=None: small_benchmark)
     monkeypatch.setattr(console, "width", 400)  # one line per table row: the cells are not wrapped
     code, out, err = run_cli("bench", "forward")
     assert code == 0, err

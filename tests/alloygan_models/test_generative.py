@@ -1,4 +1,4 @@
-"""Generators: shapes, seeds, the NumPy sampler against torch, save/load/reuse, bad inputs.
+"""Generators: shapes, seeds, the NumPy sampler against torch, save/load/reuse through the model store, bad inputs.
 
 Models here are tiny (few epochs, narrow layers) so the whole file runs in seconds.
 """
@@ -14,22 +14,25 @@ import pytest
 import torch
 
 from alloygan.models.dataset import load_alloy_table
-from alloygan.models.generative import (
-    GENERATIVE_MODELS,
-    Generator,
-    default_config,
-    load_generator,
-    model_directory,
-    train_generator,
-)
+from alloygan.models.generative import GENERATIVE_MODELS, Generator, default_config, train_generator
 from alloygan.models.generative import config as config_module
-from alloygan.models.generative import registry
+from alloygan.models.model_store import generators as store_generators
+from alloygan.models.model_store import (
+    ModelMissing,
+    ModelStale,
+    ensure_generator,
+    generator_directory,
+    load_generator,
+    load_network,
+    read_generator,
+    save_generator,
+)
 from alloygan.models.generative.model import gated_softmax as torch_gated_softmax
 from alloygan.models.generative.model import sparsemax as torch_sparsemax
 from alloygan.models.generative.sampler import gated_softmax as numpy_gated_softmax
 from alloygan.models.generative.sampler import sparsemax as numpy_sparsemax
 
-FAMILY = "Pd"  # a small family (37 alloys) keeps training fast
+FAMILY = "Pd"  # a small family (36 alloys) keeps training fast
 
 
 def tiny(model: str, **changes):
@@ -46,7 +49,7 @@ def table():
 
 @pytest.fixture(scope="module")
 def trained(table):
-    return {model: train_generator(model, FAMILY, table=table, config=tiny(model), save=False) for model in GENERATIVE_MODELS}
+    return {model: train_generator(model, FAMILY, table=table, config=tiny(model)) for model in GENERATIVE_MODELS}
 
 
 @pytest.mark.parametrize("model", GENERATIVE_MODELS)
@@ -86,7 +89,7 @@ def test_simplex_projections_match_torch():
 
 @pytest.mark.parametrize("output", ["sigmoid", "softmax", "sparsemax", "gated"])
 def test_every_output_layer_numpy_equals_torch(table, output):
-    result = train_generator("ours", FAMILY, table=table, config=tiny("ours", output=output), save=False)
+    result = train_generator("ours", FAMILY, table=table, config=tiny("ours", output=output))
     generator = result.generator
     noise = np.random.default_rng(1).standard_normal((50, generator.config.noise_dim)).astype(np.float32)
     condition = generator.conditions(np.full(50, 600.0), np.full(50, 650.0), np.full(50, 1000.0))
@@ -96,7 +99,7 @@ def test_every_output_layer_numpy_equals_torch(table, output):
 
 
 def test_same_seed_same_weights_and_samples(table):
-    first, second, other = (train_generator("cgan", FAMILY, seed=seed, table=table, config=tiny("cgan"), save=False)
+    first, second, other = (train_generator("cgan", FAMILY, seed=seed, table=table, config=tiny("cgan"))
                             for seed in (3, 3, 4))
     for name, tensor in first.network.state_dict().items():
         assert torch.equal(tensor, second.network.state_dict()[name]), name
@@ -108,7 +111,7 @@ def test_same_seed_same_weights_and_samples(table):
 
 def test_multi_family_model_conditions_on_base_element(table):
     two = table.subset(table.frame["base_element"].isin(["Pd", "Ni"]).to_numpy())
-    result = train_generator("ours", "all", table=two, config=tiny("ours"), save=False)
+    result = train_generator("ours", "all", table=two, config=tiny("ours"))
     generator = result.generator
     assert generator.family == "all" and set(generator.families) == {"Pd", "Ni"}
     for family in ("Pd", "Ni"):
@@ -143,54 +146,63 @@ def test_bad_inputs_raise_clear_errors(trained, table):
 
 def test_save_load_reuse_and_retrain(fresh_home, table, monkeypatch):
     monkeypatch.setitem(config_module.PRESETS, "cgan", tiny("cgan"))
-    generator = load_generator("cgan", FAMILY, table=table)
-    directory = model_directory("cgan", FAMILY)
+    with pytest.raises(ModelMissing, match="alloygan train"):
+        load_generator("cgan", FAMILY, table=table)  # loading never trains
+    generator, report = ensure_generator("cgan", FAMILY, table=table)
+    assert report.trained and report.reason == "no saved model" and report.n_alloys == len(table.select(base=FAMILY))
+    directory = generator_directory("cgan", FAMILY)
     assert str(directory).startswith(str(fresh_home))
     metadata = json.loads((directory / "model.json").read_text())
-    for key in ("config", "vocabulary", "condition_scaling", "data_hash", "metrics", "versions", "training_seconds", "history"):
+    for key in ("fingerprint", "config", "vocabulary", "condition_scaling", "metrics", "versions", "training_seconds",
+                "history"):
         assert key in metadata
     state = torch.load(directory / "generator.pt", weights_only=True)
-    with np.load(directory / "generator.npz") as archive:
+    with np.load(directory / "generator.npz", allow_pickle=False) as archive:
         assert set(archive.files) == set(state)
         for name in state:
             assert np.array_equal(archive[name], state[name].numpy())
-    network = registry.load_network("cgan", FAMILY)
+    network = load_network("cgan", FAMILY)
     assert torch.equal(network.head.weight, state["head.weight"])
 
     # unchanged data and config: reused, never retrained
     def no_training(*args, **kwargs):
         raise AssertionError("retrained although nothing changed")
 
-    monkeypatch.setattr(registry, "train_generator", no_training)
-    again = load_generator("cgan", FAMILY, table=table)
-    assert again.metadata["trained_at"] == metadata["trained_at"]
+    monkeypatch.setattr(store_generators, "train_generator", no_training)
+    again, report = ensure_generator("cgan", FAMILY, table=table)
+    assert report.action == "reused" and report.reason == "" and report.trained_at == metadata["trained_at"]
     assert np.array_equal(again.sample([600.0], [650.0], [1000.0]), generator.sample([600.0], [650.0], [1000.0]))
+    assert np.array_equal(load_generator("cgan", FAMILY, table=table).sample([600.0], [650.0], [1000.0]),
+                          generator.sample([600.0], [650.0], [1000.0]))
 
     # the data changed (one Pd alloy fewer): stale
     keep = np.ones(len(table), dtype=bool)
     keep[np.flatnonzero(table.frame["base_element"] == FAMILY)[0]] = False
     changed = table.subset(keep)
-    with pytest.raises(FileNotFoundError, match="training data changed"):
-        load_generator("cgan", FAMILY, table=changed, train_if_missing=False)
-    with pytest.raises(AssertionError, match="retrained"):
+    with pytest.raises(ModelStale, match="training data changed"):
         load_generator("cgan", FAMILY, table=changed)
-    monkeypatch.undo()
-    monkeypatch.setitem(config_module.PRESETS, "cgan", tiny("cgan"))
-    retrained = load_generator("cgan", FAMILY, table=changed)
-    assert retrained.metadata["data_hash"] != metadata["data_hash"]
+    with pytest.raises(AssertionError, match="retrained"):
+        ensure_generator("cgan", FAMILY, table=changed)
+    monkeypatch.setattr(store_generators, "train_generator", train_generator)  # (undo() would also undo the home)
+    retrained, report = ensure_generator("cgan", FAMILY, table=changed)
+    assert report.trained and report.reason == "the training data changed"
+    assert retrained.metadata["fingerprint"]["data_hash"] != metadata["fingerprint"]["data_hash"]
     # the config changed: stale too
     monkeypatch.setitem(config_module.PRESETS, "cgan", tiny("cgan", epochs=3))
-    with pytest.raises(FileNotFoundError, match="configuration changed"):
-        load_generator("cgan", FAMILY, table=changed, train_if_missing=False)
+    with pytest.raises(ModelStale, match="configuration changed"):
+        load_generator("cgan", FAMILY, table=changed)
+    # another seed: stale, saying so
+    monkeypatch.setitem(config_module.PRESETS, "cgan", tiny("cgan"))
+    with pytest.raises(ModelStale, match="trained with seed 0, asked for 1"):
+        load_generator("cgan", FAMILY, table=changed, seed=1)
 
 
-def test_sampling_does_not_import_torch(fresh_home, table, monkeypatch):
-    monkeypatch.setitem(config_module.PRESETS, "ours", tiny("ours"))
-    train_generator("ours", FAMILY, table=table, config=tiny("ours"))
+def test_sampling_does_not_import_torch(fresh_home, table):
+    save_generator(train_generator("ours", FAMILY, table=table, config=tiny("ours")))
     code = (
         "import sys\n"
-        "from alloygan_models.generative import Generator, model_directory\n"
-        f"g = Generator.load(model_directory('ours', {FAMILY!r}))\n"
+        "from alloygan.models.model_store import generator_directory, read_generator\n"
+        f"g = read_generator(generator_directory('ours', {FAMILY!r}))\n"
         "x = g.sample([600.0] * 5, [650.0] * 5, [1000.0] * 5)\n"
         "assert x.shape[0] == 5\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
@@ -198,4 +210,4 @@ def test_sampling_does_not_import_torch(fresh_home, table, monkeypatch):
     completed = subprocess.run([sys.executable, "-c", code], env={**os.environ, "ALLOYGAN_HOME": str(fresh_home)},
                                capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0, completed.stderr
-    assert isinstance(Generator.load(model_directory("ours", FAMILY)), Generator)
+    assert isinstance(read_generator(generator_directory("ours", FAMILY)), Generator)

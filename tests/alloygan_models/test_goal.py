@@ -30,25 +30,28 @@ def ranges(goal: DesignGoal) -> dict[str, tuple[float | None, float | None]]:
     ("novel La-based glass without silver", dict(base_element="La", excluded_elements=["Ag"], min_novelty=5.0)),
 ])
 def test_the_grammar_reads_the_examples(text, expected):
-    goal = parse_goal(text)
+    goal, not_understood = parse_goal(text)
     assert ranges(goal) == expected.pop("ranges", {})
     for name, value in expected.items():
         assert getattr(goal, name) == value, name
-    assert goal.not_understood == []
+    assert not_understood == [] and goal.says_anything()
 
 
 def test_per_element_limits_and_words_not_understood():
-    goal = parse_goal("Zr glass with Al at most 10 at.% and at least 40 at.% Zr, frobnicate the widget")
-    assert {(l.element, l.min, l.max) for l in goal.element_limits} == {("Al", 0.0, 10.0), ("Zr", 40.0, 100.0)}
-    assert goal.not_understood == ["frobnicate", "widget"]
+    parsed = parse_goal("Zr glass with Al at most 10 at.% and at least 40 at.% Zr, frobnicate the widget")
+    assert {(l.element, l.min, l.max) for l in parsed.goal.element_limits} == {("Al", 0.0, 10.0), ("Zr", 40.0, 100.0)}
+    assert parsed.not_understood == ["frobnicate", "widget"]
+    assert "not_understood" not in DesignGoal.model_fields  # the words belong to the parse, not to the goal
 
 
 def test_a_follow_up_refines_the_previous_goal():
-    first = parse_goal("find Zr-based glass with Trg>0.6 avoiding Ag")
-    second = parse_goal("now also avoid Be and keep cost under $25/kg", previous=first)
+    first = parse_goal("find Zr-based glass with Trg>0.6 avoiding Ag frobnicate").goal
+    second, unused = parse_goal("now also avoid Be and keep cost under $25/kg", previous=first)
+    assert unused == []  # the earlier request's words are not carried on
     assert second.base_element == "Zr" and second.excluded_elements == ["Ag", "Be"]
     assert second.max_cost_usd_per_kg == 25.0 and ranges(second) == {"Trg": (0.6, None)}
-    third = parse_goal("Trg above 0.62, containing Ag", previous=second)
+    assert second.constraint("Trg").describe() == "Trg > 0.6"  # the strict bound is kept
+    third = parse_goal("Trg above 0.62, containing Ag", previous=second).goal
     assert ranges(third) == {"Trg": (0.62, None)}  # a new range on a property replaces the old one
     assert third.required_elements == ["Ag"] and third.excluded_elements == ["Be"]
 
@@ -69,9 +72,24 @@ def test_goals_that_cannot_hold_are_errors_that_say_why(text, message):
 
 
 def test_the_json_form_has_the_documented_keys():
-    data = parse_goal("Cu-based BMG, gamma >= 0.41, no Be or Hf, under $30/kg, at most 4 elements").as_json()
+    goal = parse_goal("Cu-based BMG, gamma >= 0.41, no Be or Hf, under $30/kg, at most 4 elements").goal
+    data = goal.as_json()
     assert {"base_element", "required_elements", "excluded_elements", "constraints", "max_elements",
-            "max_cost_usd_per_kg", "n_candidates", "min_novelty", "seed", "not_understood"} <= set(data)
+            "max_cost_usd_per_kg", "n_candidates", "min_novelty", "seed"} <= set(data)
     assert data["constraints"] == [{"property": "gamma", "min": 0.41, "max": None}]
-    assert DesignGoal(**{k: v for k, v in data.items() if k != "constraints"},
-                      constraints=data["constraints"]).as_json() == data
+    assert DesignGoal.model_validate(data).as_json() == data
+    # the README form leaves strictness out; the full dump (the conversation's state) keeps it
+    strict = parse_goal("Zr glass with Trg > 0.6").goal
+    assert DesignGoal.model_validate(strict.as_json()) != strict
+    assert DesignGoal.model_validate(strict.model_dump(mode="json")) == strict
+
+
+@pytest.mark.parametrize("text, says", [
+    ("hello there", False), ("please, thanks", False), ("10 candidates", False),  # 10 is the default count
+    ("Zr glass", True), ("Trg > 0.6", True), ("avoid Be", True), ("under $20/kg", True), ("cheapest", True),
+    ("top 5", True), ("seed 3", True), ("novel", True), ("at most 4 elements", True), ("only Zr, Cu, Al", True),
+    ("Al at most 10 at.%", True),
+])
+def test_a_goal_knows_whether_it_says_anything(text, says):
+    assert parse_goal(text).goal.says_anything() is says
+    assert DesignGoal().says_anything() is False

@@ -10,7 +10,9 @@ import json
 
 import pytest
 
+from alloygan.models.constraints import PropertyRange
 from alloygan.tools.design import design_alloys, parse_goal_text
+from alloygan.tools.results import Candidate
 
 GOALS = [
     "find Zr-based glass with Trg>0.6 avoiding Ag, top 8",
@@ -19,24 +21,24 @@ GOALS = [
 ]
 
 
+def _inside(value: float, constraint: PropertyRange) -> bool:  # the shown means are rounded: bounds with a margin
+    return ((constraint.min is None or value >= constraint.min - 1e-9)
+            and (constraint.max is None or value <= constraint.max + 1e-9))
+
+
 @pytest.fixture(scope="module")
 def answers() -> dict[str, tuple]:
-    return {text: (parse_goal_text(text), design_alloys(parse_goal_text(text))) for text in GOALS}
-
-
-def _inside(value: float, constraint: dict) -> bool:
-    return ((constraint["min"] is None or value >= constraint["min"] - 1e-9)
-            and (constraint["max"] is None or value <= constraint["max"] + 1e-9))
+    return {text: (parse_goal_text(text).goal, design_alloys(parse_goal_text(text))) for text in GOALS}
 
 
 @pytest.mark.parametrize("text", GOALS)
 def test_answers_respect_the_goal(answers, text):
-    goal, result = answers[text]
-    candidates = result["candidates"]
-    assert len(candidates) == goal.n_candidates
-    assert [c["rank"] for c in candidates] == list(range(1, goal.n_candidates + 1))
+    goal, answer = answers[text]
+    candidates = answer.candidates
+    assert answer.goal == goal and len(candidates) == goal.n_candidates
+    assert [c.rank for c in candidates] == list(range(1, goal.n_candidates + 1))
     for c in candidates:
-        composition = c["composition"]
+        composition = c.composition
         assert abs(sum(composition.values()) - 100.0) <= 0.05
         assert all(round(v * 10) == pytest.approx(v * 10, abs=1e-6) and v >= 0.5 for v in composition.values())
         assert not set(goal.excluded_elements) & set(composition)
@@ -46,44 +48,56 @@ def test_answers_respect_the_goal(answers, text):
             assert len(composition) <= goal.max_elements
         for limit in goal.element_limits:
             assert limit.min - 1e-9 <= composition.get(limit.element, 0.0) <= limit.max + 1e-9
-        assert c["nearest_known"] and c["nearest_known"][0]["source"]["document"]
-        assert 0.0 <= c["p_meets_goal"] <= 1.0 and c["cost_usd_per_kg"] > 0
-        if not c["near_miss"]:  # the forward model's prediction meets every range, and the cost ceiling
-            for constraint in result["goal"]["constraints"]:
-                assert _inside(c[constraint["property"]]["mean"], constraint), (c["formula"], constraint)
+        assert c.nearest_known and c.nearest_known[0].source.document
+        assert 0.0 <= c.p_meets_goal <= 1.0 and c.cost_usd_per_kg > 0
+        if not c.near_miss:  # the forward model's prediction meets every range, and the cost ceiling
+            for constraint in goal.constraints:
+                assert _inside(c.estimate(constraint.property).mean, constraint), (c.formula, constraint)
             if goal.max_cost_usd_per_kg:
-                assert c["cost_usd_per_kg"] <= goal.max_cost_usd_per_kg
-    scores = [c["score"] for c in candidates if not c["near_miss"]]
+                assert c.cost_usd_per_kg <= goal.max_cost_usd_per_kg
+    scores = [c.score for c in candidates if not c.near_miss]
     assert scores == sorted(scores, reverse=True)
-    formulas = [c["formula"] for c in candidates]
+    formulas = [c.formula for c in candidates]
     assert len(set(formulas)) == len(formulas)
 
 
 def test_candidates_carry_predictions_with_uncertainty_and_their_condition(answers):
-    _, result = answers[GOALS[0]]
-    c = result["candidates"][0]
+    _, answer = answers[GOALS[0]]
+    c = answer.candidates[0]
     for name in ("Tg", "Tx", "Tl", "Trg", "gamma", "dTx"):
-        assert set(c[name]) == {"mean", "std"} and c[name]["std"] > 0
-    assert c["Tg"]["mean"] < c["Tx"]["mean"] < c["Tl"]["mean"]
-    assert c["Trg"]["mean"] == pytest.approx(c["Tg"]["mean"] / c["Tl"]["mean"], abs=0.01)
-    condition = c["condition"]
-    assert condition["Trg"] == pytest.approx(condition["Tg"] / condition["Tl"], abs=1e-3)
-    assert condition["Trg"] > 0.6  # generated for a target inside the goal
+        assert c.estimate(name).std > 0
+    assert c.Tg.mean < c.Tx.mean < c.Tl.mean
+    assert c.Trg.mean == pytest.approx(c.Tg.mean / c.Tl.mean, abs=0.01)
+    condition = c.condition
+    assert condition.Trg == pytest.approx(condition.Tg / condition.Tl, abs=1e-3)
+    assert condition.Trg > 0.6  # generated for a target inside the goal
+
+
+def test_a_property_the_goal_names_beyond_the_shown_ones_is_predicted_and_kept(answers):
+    goal, answer = answers[GOALS[1]]  # gamma is shown; add a goal on alpha
+    assert "alpha" not in answer.candidates[0].estimates()
+    extra = design_alloys(goal.model_copy(update={"constraints": [*goal.constraints,
+                                                                  PropertyRange(property="alpha", min=0.5)]}))
+    c = extra.candidates[0]
+    assert list(c.estimates())[-1] == "alpha" and c.estimate("alpha").std > 0
+    data = c.to_json()
+    assert list(data)[list(data).index("dTx") + 1] == "alpha"  # right after the shown properties (README)
+    assert Candidate.model_validate(data) == c
 
 
 def test_the_same_seed_gives_the_same_answer_and_another_seed_another():
-    goal = parse_goal_text("find Zr-based glass with Trg>0.6 avoiding Ag, top 5")
+    goal = parse_goal_text("find Zr-based glass with Trg>0.6 avoiding Ag, top 5").goal
     first, again = design_alloys(goal), design_alloys(goal)
-    assert json.dumps(first["candidates"]) == json.dumps(again["candidates"])
+    assert json.dumps([c.to_json() for c in first.candidates]) == json.dumps([c.to_json() for c in again.candidates])
     other = design_alloys(goal.model_copy(update={"seed": 1}))
-    assert [c["formula"] for c in other["candidates"]] != [c["formula"] for c in first["candidates"]]
+    assert [c.formula for c in other.candidates] != [c.formula for c in first.candidates]
 
 
 def test_a_goal_beyond_the_data_is_answered_with_marked_near_misses():
-    result = design_alloys(parse_goal_text("Zr-based glass with Trg > 0.75, 3 candidates"))
-    assert len(result["candidates"]) == 3 and all(c["near_miss"] for c in result["candidates"])
-    assert all(any("Trg" in why for why in c["misses"]) for c in result["candidates"])
-    assert any("near misses" in note for note in result["notes"])
+    answer = design_alloys(parse_goal_text("Zr-based glass with Trg > 0.75, 3 candidates"))
+    assert len(answer.candidates) == 3 and all(c.near_miss for c in answer.candidates)
+    assert all(any("Trg" in why for why in c.misses) for c in answer.candidates)
+    assert any("near misses" in note for note in answer.notes)
 
 
 def test_cli_json_csv_and_bad_input(run_cli, tmp_path):

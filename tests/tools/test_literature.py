@@ -6,10 +6,11 @@ import shutil
 
 import pytest
 
+from alloygan.tools.arguments import validated
 from alloygan.tools.errors import ToolInputError, user_errors
 from alloygan.tools.literature import (
     DiscoverArgs, ExtractArgs, IngestArgs, SearchArgs, discover_papers, extract_alloy_data, extraction_method,
-    ingest_documents, search_literature, validated,
+    ingest_documents, search_literature,
 )
 
 SNIPPETS = __import__("pathlib").Path(__file__).resolve().parents[1] / "data" / "literature" / "snippets"
@@ -19,6 +20,8 @@ EXPECTED = json.loads((SNIPPETS.parent / "expected.json").read_text(encoding="ut
 def test_bad_arguments_are_tool_input_errors():
     with pytest.raises(ToolInputError, match="k: Input should be greater than or equal to 1"):
         validated(SearchArgs, query="Zr", k=0)
+    with pytest.raises(ToolInputError, match="^k: Input should be less than or equal to 50$"):
+        validated(SearchArgs, query="Zr", k=51)
     with pytest.raises(ToolInputError, match="query: the query is blank"):
         validated(SearchArgs, query="   ")
     with pytest.raises(ToolInputError, match="paths: List should have at least 1 item"):
@@ -48,11 +51,12 @@ def test_only_unreadable_files_is_an_error_naming_them(fresh_home, tmp_path):
 
 def test_extract_returns_json_records_and_writes_nothing_without_commit(fresh_home):
     result = extract_alloy_data(ExtractArgs(paths=[str(SNIPPETS / "pd_text_table.txt")], method="rules"))
-    json.dumps(result)  # JSON-able
-    assert result["method"] == "rules" and result["committed"] is None
-    assert [r["formula"] for r in result["records"]] == ["Ni40Pd40P20", "Pd40Cu30P20Ni10", "Pd77.5Si16.5Cu6"]
-    first = result["records"][0]
-    assert set(first) >= {"composition", "Tg", "Tx", "Tl", "source", "method"}
+    data = json.loads(json.dumps(result.to_json()))  # JSON-able
+    assert data["method"] == "rules" and data["committed"] is None
+    assert [r["formula"] for r in data["records"]] == ["Ni40Pd40P20", "Pd40Cu30P20Ni10", "Pd77.5Si16.5Cu6"]
+    first = data["records"][0]
+    assert list(first) == ["composition", "formula", "formula_as_written", "Tg", "Tx", "Tl", "unit", "stated_unit",
+                           "heating_rate_K_per_min", "source", "method", "prompt_version"]
     assert set(first["source"]) >= {"document", "sha256", "page", "quote"}
     assert not (fresh_home / "alloygan.sqlite").exists()
 
@@ -63,9 +67,9 @@ def test_commit_adds_reports_with_provenance_once(fresh_home):
     args = ExtractArgs(paths=[str(SNIPPETS)], method="rules", commit=True)
     records, documents = sum(map(len, EXPECTED.values())), sum(1 for records in EXPECTED.values() if records)
     first = extract_alloy_data(args)
-    assert first["committed"] == {"added": records, "already_present": 0, "documents": documents}
+    assert first.committed.to_json() == {"added": records, "already_present": 0, "documents": documents}
     again = extract_alloy_data(args)
-    assert again["committed"] == {"added": 0, "already_present": records, "documents": documents}
+    assert again.committed.to_json() == {"added": 0, "already_present": records, "documents": documents}
     with open_store() as store:
         reports = [r for r in store.reports() if r.source.kind == "mined-rules"]
     assert len(reports) == records
@@ -100,10 +104,12 @@ def test_ingest_and_search_with_an_injected_embedding(fresh_home, tmp_path, monk
     shutil.copy(SNIPPETS / "fe_paper.html", tmp_path)
     (tmp_path / "broken.pdf").write_bytes(b"%PDF broken")
     result = ingest_documents(IngestArgs(paths=[str(tmp_path)]))
-    json.dumps(result)
-    assert [(f["status"], f["chunks_added"]) for f in result["files"]] == [("failed", 0), ("added", 1)]
-    passages = search_literature(SearchArgs(query="Fe-based amorphous steels", k=2))
-    assert passages[0]["document"] == "Fe-based amorphous steels (constructed test snippet)" and passages[0]["page"] == 1
+    data = json.loads(json.dumps(result.to_json()))
+    assert [(f["status"], f["chunks_added"]) for f in data["files"]] == [("failed", 0), ("added", 1)]
+    assert data["totals"]["added"] == 1 and data["totals"]["failed"] == 1
+    passages = search_literature(SearchArgs(query="Fe-based amorphous steels", k=2)).passages
+    assert passages[0].document == "Fe-based amorphous steels (constructed test snippet)" and passages[0].page == 1
+    assert list(passages[0].to_json()) == ["document", "page", "score", "text", "path", "sha256", "chunk"]
 
 
 def test_discovery_needs_the_explicit_online_flag():

@@ -35,6 +35,7 @@ def test_parity_figure_on_synthetic_predictions(tmp_path):
     assert_png(path)
 
 
+@pytest.mark.slow  # end to end: held-out evaluations of the forward model and a generator trained in a new home
 def test_report_writes_figures_and_a_page_linking_them(run_cli, fresh_home, tmp_path):
     out = tmp_path / "work" / "report"  # tmp_path also holds fresh_home
     code, stdout, stderr = run_cli("report", "--out", str(out), "--families", "Zr", "--models", "cgan")

@@ -16,6 +16,7 @@ def papers(tmp_path, shared_pdf, snippets):
     return folder
 
 
+@pytest.mark.slow  # end to end: the real embedding model indexes the dataset PDF
 def test_acceptance_ingest_search_extract_commit(fresh_home, papers, run_cli, shared_pdf, expected):
     from alloygan.knowledge_base.table_miner import mine_table, shipped_table
 
@@ -89,6 +90,7 @@ def test_extract_without_commit_writes_nothing(fresh_home, snippets, run_cli):
     assert details["records"][0]["Tg"] == 675.15 and details["records"][0]["stated_unit"] == "°C"
 
 
+@pytest.mark.slow  # a benchmark: extraction over the dataset PDF, ingestion and search timed
 def test_bench_extract_reports_precision_recall_and_speed(fresh_home, shared_pdf, snippets, tmp_path, run_cli,
                                                          expected):
     code, out, err = run_cli("bench", "extract", "--json", "--no-speed", "--pdf", str(shared_pdf))

@@ -42,7 +42,7 @@ def test_verified_records_are_kept_with_the_prompt_version_and_kelvin():
     assert zr.method == "llm" and zr.prompt_version == version and zr.report_method == f"llm:{version}"
     assert zr.source.location == "p1 chunk 1 record 1" and cu.source.location == "p1 chunk 1 record 2"
     assert zr.source.quote == QUOTE and zr.source.document == "Zr paper"
-    assert zr.as_json()["method"] == "llm" and zr.as_json()["source"]["page"] == 1
+    assert zr.source.page == 1
     assert len(model.received) == 1
 
 

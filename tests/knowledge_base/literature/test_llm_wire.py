@@ -17,8 +17,7 @@ def test_chat_openai_round_trip_through_the_scripted_server(llm_env):
     record = {"composition": "Zr65Cu17.5Ni10Al7.5", "Tg": 656, "Tx": 741, "Tl": 1168, "unit": "K",
               "heating_rate": None, "heating_rate_unit": None, "quote": TEXT}
     llm_env.replies = [{"content": "I think the answer is a list"}, {"content": json.dumps({"records": [record]})}]
-    settings = LLMSettings()
-    assert settings.configured and settings.model == "scripted-model" and settings.max_retries == 0
+    settings = LLMSettings(base_url=llm_env.base_url, model="scripted-model", max_retries=0, timeout=10)
     result = LLMExtractor(chat_model_from_settings(settings)).extract(text_document(TEXT))
     assert [(r.composition.formula, r.Tg, r.Tx, r.Tl) for r in result.records] == [("Zr65Cu17.5Ni10Al7.5", 656, 741, 1168)]
     assert len(llm_env.requests) == 2  # the first answer was invalid and was asked again
@@ -32,16 +31,14 @@ def test_chat_openai_round_trip_through_the_scripted_server(llm_env):
     assert "not valid JSON" in retry[-1]["content"]
 
 
-def test_settings_read_the_environment_and_name_what_is_missing(monkeypatch):
-    for name in ("ALLOYGAN_LLM_BASE_URL", "ALLOYGAN_LLM_MODEL", "ALLOYGAN_LLM_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
+def test_settings_name_what_is_missing_and_build_the_client():
+    # the values come from alloygan.tools.settings (environment and llm.env): tests/tools/test_settings.py
     with pytest.raises(LLMNotConfiguredError) as error:
-        chat_model_from_settings()
+        chat_model_from_settings(LLMSettings())
     assert "ALLOYGAN_LLM_BASE_URL" in str(error.value) and "ALLOYGAN_LLM_MODEL" in str(error.value)
-    monkeypatch.setenv("ALLOYGAN_LLM_MODEL", "llama3.1")
-    assert not LLMSettings().configured  # a model without an endpoint or key is not enough
-    monkeypatch.setenv("ALLOYGAN_LLM_BASE_URL", "http://localhost:11434/v1")
-    settings = LLMSettings()
+    assert "llm.env" in str(error.value)
+    assert not LLMSettings(model="llama3.1").configured  # a model without an endpoint or key is not enough
+    settings = LLMSettings(model="llama3.1", base_url="http://localhost:11434/v1")
     assert settings.configured and settings.api_key is None and settings.timeout == 60.0
     model = chat_model_from_settings(settings)
     assert model.model_name == "llama3.1" and model.openai_api_base == "http://localhost:11434/v1"

@@ -1,0 +1,129 @@
+"""The forward model's files: `forest.npz` (the fitted trees as plain arrays, see trees.py) and
+`model.json` (everything else).
+
+`model.json` holds the fingerprint (versions.py), the settings, the fitted state beside the
+forest (vocabulary, descriptor fill values, target scaling, calibration), the number of
+alloys, the training time and the library versions. Format v4 and earlier pickled the
+whole model with joblib (`model.joblib`); such a file is never read, and is deleted when
+the model is saved again.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from alloygan.knowledge_base.paths import alloygan_home
+from alloygan.knowledge_base.progress import ProgressCallback, report
+from alloygan.models.dataset import AlloyTable, load_alloy_table
+from alloygan.models.forward.model import MODELLED, ForwardModel
+from alloygan.models.forward.registry import DEFAULT_SETTINGS, train_forward_model
+from alloygan.models.model_store.errors import ModelCorrupt, ModelStoreError
+from alloygan.models.model_store.files import (
+    META_FILE,
+    check_current,
+    load_arrays,
+    model_lock,
+    read_metadata,
+    save_arrays,
+    saved_metadata,
+    write_model,
+)
+from alloygan.models.model_store.report import ModelReport
+from alloygan.models.model_store.trees import trees_from_arrays, trees_to_arrays
+from alloygan.models.model_store.versions import forward_fingerprint, library_versions
+
+WHAT = "forward model"
+FOREST_FILE = "forest.npz"
+OLD_PICKLE_FILE = "model.joblib"  # format v4 and earlier: never read
+
+
+def forward_directory() -> Path:
+    return alloygan_home() / "models" / "forward"
+
+
+def _expected(table: AlloyTable) -> dict:
+    return forward_fingerprint(table.data_hash(), DEFAULT_SETTINGS)
+
+
+def _load(table: AlloyTable) -> tuple[ForwardModel, dict]:
+    directory = forward_directory()
+    metadata = read_metadata(directory, WHAT)
+    check_current(metadata, _expected(table), WHAT, directory)
+    arrays = load_arrays(directory / FOREST_FILE, WHAT)
+    try:
+        state = metadata["state"]
+        trees = trees_from_arrays(arrays, ForwardModel.input_width(state["vocabulary"]), len(MODELLED))
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelCorrupt(WHAT, directory / FOREST_FILE, f"not the trees of this model: {error}") from None
+    try:
+        model = ForwardModel.from_fitted_state(DEFAULT_SETTINGS, state, trees)
+        metadata["n_alloys"] = int(metadata["n_alloys"])  # what a report quotes
+        metadata["training_seconds"] = float(metadata["training_seconds"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelCorrupt(WHAT, directory / META_FILE, f"its state does not fit its trees: {error}") from None
+    return model, metadata
+
+
+def load_forward(table: AlloyTable | None = None) -> ForwardModel:
+    """The saved forward model for the data of `table` (default: the knowledge base). Never trains:
+    raises ModelMissing, ModelStale (saying what changed) or ModelCorrupt, each naming `alloygan train`."""
+    return _load(load_alloy_table() if table is None else table)[0]
+
+
+def save_forward(model: ForwardModel, table: AlloyTable, training_seconds: float) -> dict:
+    """Write a model fitted with the default settings on `table`; returns its metadata."""
+    if model.get_params() != DEFAULT_SETTINGS:
+        raise ValueError("only a model with the default settings is saved (it is what `load_forward` returns)")
+    directory = forward_directory()
+    metadata = {
+        "fingerprint": _expected(table),
+        "settings": DEFAULT_SETTINGS,
+        "state": model.fitted_state(),
+        "n_alloys": len(table),
+        "training_seconds": round(training_seconds, 2),
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "versions": library_versions(),
+    }
+    write_model(directory, {FOREST_FILE: lambda path: save_arrays(path, trees_to_arrays(model.trees_))}, metadata)
+    (directory / OLD_PICKLE_FILE).unlink(missing_ok=True)
+    return metadata
+
+
+def ensure_forward(table: AlloyTable | None = None,
+                   on_progress: ProgressCallback | None = None) -> tuple[ForwardModel, ModelReport]:
+    """The forward model for the data of `table`, trained (and saved) when missing, stale or refused.
+
+    The report says which: "reused", or "trained" with the reason; training is announced
+    through `on_progress` before it starts.
+    """
+    table = load_alloy_table() if table is None else table
+    with model_lock(forward_directory()):
+        try:
+            model, metadata = _load(table)
+            return model, _report(metadata, "reused", "")
+        except ModelStoreError as why:
+            reason = why.reason
+        report(on_progress, f"training the forward model on {len(table)} alloys ({reason})")
+        started = time.perf_counter()
+        model = train_forward_model(table)
+        metadata = save_forward(model, table, time.perf_counter() - started)
+    return model, _report(metadata, "trained", reason)
+
+
+def _report(metadata: dict, action: str, reason: str) -> ModelReport:
+    return ModelReport("forward", None, action, reason, metadata["n_alloys"],  # type: ignore[arg-type]
+                       metadata["training_seconds"], str(metadata.get("trained_at", "")), forward_directory())
+
+
+def forward_metadata() -> dict | None:
+    """The saved forward model's `model.json` (None when there is none), for reports."""
+    return saved_metadata(forward_directory())
+
+
+def forward_version() -> str:
+    """A short identifier of the saved forward model: its data hash and training time."""
+    metadata = forward_metadata() or {}
+    fingerprint = metadata.get("fingerprint")
+    data_hash = str(fingerprint.get("data_hash", "none")) if isinstance(fingerprint, dict) else "none"
+    return f"forward-{data_hash[:10]}-{str(metadata.get('trained_at', ''))[:19]}"
