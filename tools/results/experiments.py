@@ -1,0 +1,122 @@
+"""Experiment-log results: suggestions, measurements, the predicted-vs-measured report."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from alloygan.tools.results.base import Estimate, Result, SparseResult
+
+MEASURED = ("Tg", "Tx", "Tl")  # what the lab measures of a glass
+
+
+class Measurement(Result):
+    """What the lab found for a suggestion."""
+
+    amorphous: bool = Field(description="Whether the alloy formed a glass")
+    Tg: float | None = Field(description="Measured Tg, K (a glass only)")
+    Tx: float | None
+    Tl: float | None
+    note: str
+    in_knowledge_base: bool = Field(description="Whether Tg, Tx, Tl joined the knowledge base (a glass)")
+    recorded_at: str = Field(description="UTC time, ISO 8601")
+
+
+class Experiment(Result):
+    """An experiment suggestion of the log: a designed alloy, what was predicted for it for which goal by
+    which models, and the lab's result once recorded (`experiments show --json`)."""
+
+    schema_name = "experiment"
+
+    id: int
+    formula: str
+    composition: dict[str, float]
+    predicted: dict[str, Estimate] = Field(description="Property -> forward-model mean and std at logging time")
+    p_meets_goal: float | None
+    cost_usd_per_kg: float | None
+    goal: dict[str, Any] = Field(description="The design goal's JSON form")
+    goal_text: str
+    design_rank: int | None
+    generator: str = Field(description="Version of the generator that designed it")
+    forward_model: str = Field(description="Version of the forward model that predicted it")
+    thread: str | None = Field(description="The conversation it was logged from")
+    created_at: str = Field(description="UTC time, ISO 8601")
+    measurement: Measurement | None
+    status: Literal["pending", "glass", "not a glass"]
+
+    @classmethod
+    def of(cls, suggestion) -> "Experiment":
+        """From the experiment log's `Suggestion`."""
+        from dataclasses import asdict
+
+        measurement = suggestion.measurement
+        status = "pending" if measurement is None else "glass" if measurement.amorphous else "not a glass"
+        return cls(**asdict(suggestion), status=status)
+
+    def compact(self) -> dict:
+        m = self.measurement
+        return {"id": self.id, "formula": self.formula, "status": self.status,
+                "measured": {name: getattr(m, name) for name in MEASURED} if m else None,
+                "predicted": {name: self.predicted[name].to_json() if name in self.predicted else None
+                              for name in MEASURED},
+                "added_to_knowledge_base": bool(m and m.in_knowledge_base)}
+
+    def csv_row(self) -> dict:
+        m = self.measurement
+        predicted = {f"{name}_{part}": getattr(value, part) for name, value in self.predicted.items()
+                     for part in ("mean", "std")}
+        return {"id": self.id, "formula": self.formula, "status": self.status, "design_rank": self.design_rank,
+                "created_at": self.created_at, **predicted,
+                **{f"{name}_measured": getattr(m, name) if m else None for name in MEASURED},
+                "note": m.note if m else "", "goal": self.goal_text}
+
+
+class LoggedSuggestions(Result):
+    """Candidates of a design just logged as experiment suggestions."""
+
+    schema_name = "logged-suggestions"
+
+    logged: list[Experiment]
+
+    def compact(self) -> dict:
+        first = self.logged[0] if self.logged else None
+        return {"logged": [{"id": s.id, "formula": s.formula, "design_rank": s.design_rank} for s in self.logged],
+                "forward_model": first.forward_model if first else "", "generator": first.generator if first else ""}
+
+
+class PropertyAccuracy(Result):
+    n: int = Field(description="Glasses measured with a prediction of this property")
+    mean_abs_error: float | None
+    within_2sigma: int = Field(description="How many measurements lay within the predicted mean ± 2σ")
+    within_2sigma_share: float | None
+
+
+class PropertyCheck(Result):
+    predicted: Estimate
+    measured: float | None
+    error: float | None = Field(description="measured − predicted mean")
+    within_2sigma: bool
+
+
+class ExperimentCheck(SparseResult):
+    omitted_when_none = ("note",)
+
+    id: int
+    formula: str
+    amorphous: bool
+    properties: dict[str, PropertyCheck]
+    note: str | None = Field(None, description="The lab note (an alloy that did not form a glass)")
+
+
+class ExperimentsReport(Result):
+    """Predicted vs measured over the experiment log (`experiments report --json`): the active-learning loop."""
+
+    schema_name = "experiments-report"
+
+    suggestions: int
+    measured: int
+    glasses: int
+    not_glasses: int
+    pending: int
+    properties: dict[str, PropertyAccuracy]
+    experiments: list[ExperimentCheck]
