@@ -83,3 +83,12 @@ def test_an_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError):
         alloygan.no_such_function  # noqa: B018
     assert {"design", "predict", "parse_goal", "search_literature"} <= set(dir(alloygan))
+
+
+def test_printing_a_design_shows_the_goal_and_the_candidate_table(fresh_home):
+    import alloygan
+
+    answer = alloygan.design("Zr-based glass with Trg > 0.6, 2 candidates", on_progress=lambda _: None)
+    text = str(answer)
+    assert text.splitlines()[0] == f"Goal: {answer.goal.describe()}"
+    assert all(c.formula in text for c in answer.candidates) and "Trg_mean" in text

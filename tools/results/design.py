@@ -161,6 +161,10 @@ class Predictions(Result):
         """One row per input (the `predict --out` CSV columns): a pandas DataFrame."""
         return frame(p.csv_row() for p in self.predictions)
 
+    def __str__(self) -> str:
+        """What `print(predictions)` shows in a notebook: one row per input."""
+        return self.to_frame().to_string(index=False)
+
 
 class TargetCondition(Result):
     """What the generator was asked for: (Tg, Tx, Tl) in K and their Trg and γ (shown, never screened on)."""
@@ -304,6 +308,14 @@ class DesignAnswer(Result):
     def to_frame(self):
         """One row per candidate, best first (the `design --out` CSV columns): a pandas DataFrame."""
         return frame(c.csv_row() for c in self.candidates)
+
+    def __str__(self) -> str:
+        """What `print(answer)` shows in a notebook: the goal, the notes and the candidate table."""
+        columns = ["rank", "formula", "Trg_mean", "Trg_std", "Tg_mean", "Tl_mean", "p_meets_goal", "cost_usd_per_kg",
+                   "nearest_known", "nearest_distance_at_pct", "near_miss"]
+        table = self.to_frame()
+        shown = table[[c for c in columns if c in table]].to_string(index=False) if len(table) else "(no candidates)"
+        return "\n".join([f"Goal: {self.goal.describe()}", shown, *[f"Note: {note}" for note in self.notes]])
 
     @classmethod
     def of(cls, result, forward_model: str, not_understood: Sequence[str] = ()) -> "DesignAnswer":
