@@ -48,6 +48,8 @@ def _design(answer: DesignAnswer, show_candidates: bool) -> list[str]:
         extra = "".join(f", {name} {plus_minus(c.estimate(name), 3)}" for name in constrained)
         near = c.nearest_known[0] if c.nearest_known else None
         nearest = f"; nearest known {near.formula} ({near.distance_at_pct:g} at.%)" if near else ""
+        if c.domain is not None:
+            nearest += f"; {'EXTRAPOLATION, outside the domain' if c.extrapolation else c.domain.label}"
         lines.append(
             f"{c.rank:>2}. {c.formula}{' (near miss)' if c.near_miss else ''}: Trg {plus_minus(c.Trg, 3)}, "
             f"Tg {plus_minus(c.Tg, 0, ' K')}, Tx {plus_minus(c.Tx, 0, ' K')}, Tl {plus_minus(c.Tl, 0, ' K')}, "
@@ -55,7 +57,8 @@ def _design(answer: DesignAnswer, show_candidates: bool) -> list[str]:
             f"{fmt(c.cost_usd_per_kg, 1)} USD/kg{nearest}")
     if len(candidates) > MAX_LINES:
         lines.append(f"    (the first {MAX_LINES} of {len(candidates)} shown)")
-    lines.append("Predictions are forward-model mean ± 1σ.")
+    lines.append("Predictions are forward-model mean ± 1σ; domain of applicability: in-domain ≤ 8 at.% from a known "
+                 "alloy, edge ≤ 15 at.%, outside beyond (an extrapolation).")
     return lines + unknown + [f"Note: {note}" for note in answer.notes]
 
 
@@ -68,8 +71,16 @@ def _predictions(result: Predictions, _show: bool) -> list[str]:
             lines.append(f"{p.input}: cannot predict ({p.error})")
             continue
         near = p.nearest_known[0] if p.nearest_known else None
+        if p.measured and near is not None:
+            lines.append(f"{p.formula} (known, measured; {near.n_reports} report(s), source {near.source.text()}): "
+                         f"Tg {plus_minus(p.Tg, 0, ' K')}, Tx {plus_minus(p.Tx, 0, ' K')}, Tl {plus_minus(p.Tl, 0, ' K')}, "
+                         f"Trg {plus_minus(p.Trg, 3)}, γ {plus_minus(p.gamma, 3)}, P(good GFA) {fmt(p.p_good_gfa, 2)} "
+                         "(± the measurement uncertainty)")
+            continue
         nearest = (f"; nearest known {near.formula} ({near.distance_at_pct:g} at.%: Tg {near.Tg:g} K, "
                    f"Tx {near.Tx:g} K, Tl {near.Tl:g} K)") if near else ""
+        if p.domain is not None:
+            nearest += f"; {p.domain.label}" + (" (an extrapolation)" if p.domain.label == "outside" else "")
         lines.append(f"{p.formula} (predicted): Tg {plus_minus(p.Tg, 0, ' K')}, Tx {plus_minus(p.Tx, 0, ' K')}, "
                      f"Tl {plus_minus(p.Tl, 0, ' K')}, Trg {plus_minus(p.Trg, 3)}, γ {plus_minus(p.gamma, 3)}, "
                      f"ΔTx {plus_minus(p.dTx, 0, ' K')}, P(good GFA) {fmt(p.p_good_gfa, 2)}{nearest}")

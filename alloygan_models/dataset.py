@@ -56,6 +56,12 @@ class AlloyTable:
             mask &= item.contains(self.frame[item.property].to_numpy())
         return self.subset(mask)
 
+    def canonical(self) -> "AlloyTable":
+        """The same alloys sorted by canonical formula (then Tg, Tx, Tl for repeated formulas of a
+        per-report table): row order, and so every split and model trained on the table, then depends
+        only on the alloys, never on the order a store or a build path inserted them."""
+        return self.subset(canonical_order(self.frame))
+
     def fractions(self, vocabulary: ElementVocabulary) -> np.ndarray:
         return vocabulary.encode(self.compositions)
 
@@ -65,6 +71,12 @@ class AlloyTable:
         for row in self.frame[["formula", "Tg", "Tx", "Tl"]].itertuples(index=False):
             digest.update(f"{row.formula}|{row.Tg:.3f}|{row.Tx:.3f}|{row.Tl:.3f}\n".encode())
         return digest.hexdigest()
+
+
+def canonical_order(frame: pd.DataFrame) -> np.ndarray:
+    """Row indices that sort a table by formula, then Tg, Tx, Tl (a stable sort)."""
+    keys = [frame[c].to_numpy() for c in ("Tl", "Tx", "Tg")] + [frame["formula"].to_numpy().astype(str)]
+    return np.lexsort(keys)
 
 
 def alloy_table(alloys: Sequence[Alloy]) -> AlloyTable:
@@ -88,8 +100,9 @@ def alloy_table(alloys: Sequence[Alloy]) -> AlloyTable:
 
 
 def load_alloy_table() -> AlloyTable:
-    """Every deduplicated alloy of the default store (filled from the shipped mined table on first use)."""
+    """Every deduplicated alloy of the default store (filled from the shipped mined table on first use),
+    in canonical order (sorted by formula), whatever path built the store."""
     from alloygan.knowledge_base.store import AlloyStore
 
     with AlloyStore.open_default() as store:
-        return alloy_table(store.alloys())
+        return alloy_table(store.alloys()).canonical()

@@ -205,6 +205,12 @@ class _Parser:
         return items
 
 
+def weight_percent_notation(text: str) -> bool:
+    """True for a composition written in weight percent (`wt.%`, `mass%`, `Ti-6Al-4V`), which is never read as at.%."""
+    text = text.strip()
+    return bool(_WEIGHT_NOTATION.search(text) or _DASH_DESIGNATION.match(text))
+
+
 def _preprocess(text: str) -> str:
     cleaned = text.translate(_SUBSCRIPTS).strip()
     cleaned = _AT_PCT_SUFFIX.sub("", cleaned)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from alloygan.knowledge_base.composition import Composition
+from alloygan.knowledge_base.composition import Composition, CompositionError
 
 # Plausible ranges (K) for the characteristic temperatures of metallic glasses. The lowest
 # known Tg are near 300 K (Au- and Ce-based glasses); the highest Tl of glass formers near 2300 K.
@@ -17,7 +17,7 @@ PLAUSIBLE_K = {"Tg": (250.0, 1500.0), "Tx": (250.0, 1600.0), "Tl": (400.0, 2500.
 # Reports of one alloy whose values differ by more than this are flagged as conflicting.
 SPREAD_FLAG_K = 10.0
 
-SOURCE_KINDS = ("published-table", "mined-rules", "mined-llm", "experiment")
+SOURCE_KINDS = ("published-table", "mined-rules", "mined-llm", "experiment", "user-import")
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,11 @@ class Report:
     method: str = ""
     heating_rate_K_per_min: float | None = None
     source: Source | None = None
+    # What a user's own table may add (`kb import`): the critical casting diameter, the reference it cites.
+    critical_diameter_mm: float | None = None
+    doi: str = ""
+    citation: str = ""
+    notes: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,23 @@ def temperature_problems(Tg: float, Tx: float, Tl: float) -> list[str]:
     if not Tx < Tl:
         problems.append(f"Tx ({Tx:g} K) is not below Tl ({Tl:g} K)")
     return problems
+
+
+def checked_report(formula: str, Tg: float, Tx: float, Tl: float, raw_text: str, location: str,
+                   page: int | None = None, family: str = "", source: Source | None = None, method: str = "table",
+                   **details) -> Report | QuarantinedRow:
+    """The one row check of the knowledge base: the formula read exactly (`knowledge_base.formula`) and the
+    temperatures (K) plausible and ordered; a `Report`, or the row quarantined with the reason. `details`
+    are further `Report` fields (critical diameter, DOI, citation, notes)."""
+    try:
+        composition = Composition.parse(formula)
+    except CompositionError as error:
+        reason = getattr(error, "reason", str(error))
+        return QuarantinedRow(raw_text, location, f"formula {formula!r}: {reason}", page, family)
+    problems = temperature_problems(Tg, Tx, Tl)
+    if problems:
+        return QuarantinedRow(raw_text, location, "; ".join(problems), page, family)
+    return Report(composition, Tg, Tx, Tl, raw_text, location, page, family, method=method, source=source, **details)
 
 
 @dataclass

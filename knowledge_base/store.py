@@ -18,7 +18,14 @@ from pathlib import Path
 from alloygan.knowledge_base.composition import Composition
 from alloygan.knowledge_base.records import Alloy, QuarantinedRow, Report, Source, group_reports
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Columns added since version 1 (a version-1 store is migrated in place by adding them).
+_REPORT_COLUMNS_V2 = (
+    "critical_diameter_mm REAL",
+    "doi TEXT NOT NULL DEFAULT ''",
+    "citation TEXT NOT NULL DEFAULT ''",
+    "notes TEXT NOT NULL DEFAULT ''",
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -54,6 +61,10 @@ CREATE TABLE IF NOT EXISTS reports (
     quote TEXT NOT NULL DEFAULT '',
     method TEXT NOT NULL DEFAULT '',
     heating_rate_K_per_min REAL,
+    critical_diameter_mm REAL,
+    doi TEXT NOT NULL DEFAULT '',
+    citation TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '',
     UNIQUE (source_id, location)
 );
 CREATE TABLE IF NOT EXISTS quarantine (
@@ -137,6 +148,9 @@ class AlloyStore:
         row = self._db.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
         if row is not None:
             version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if version is not None and version[0] == "1":
+                self._migrate_from_v1()
+                return
             if version is None or int(version[0]) != SCHEMA_VERSION:
                 found = version[0] if version else "none"
                 raise StoreError(
@@ -149,6 +163,13 @@ class AlloyStore:
                 if statement.strip():
                     db.execute(statement)
             db.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+    def _migrate_from_v1(self) -> None:
+        """Version 2 adds the columns of a user's own table (critical diameter, DOI, citation, notes)."""
+        with self.transaction() as db:
+            for column in _REPORT_COLUMNS_V2:
+                db.execute(f"ALTER TABLE reports ADD COLUMN {column}")
+            db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
 
     # writing ------------------------------------------------------------------------
     def _source_id(self, db: sqlite3.Connection, source: Source) -> int:
@@ -167,9 +188,11 @@ class AlloyStore:
         for r in reports:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO reports(source_id, location, page, family, raw_text, formula, Tg, Tx, Tl,"
-                " quote, method, heating_rate_K_per_min) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                " quote, method, heating_rate_K_per_min, critical_diameter_mm, doi, citation, notes)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (source_id, r.location, r.page, r.family, r.raw_text, r.composition.to_text(6),
-                 r.Tg, r.Tx, r.Tl, r.quote, r.method, r.heating_rate_K_per_min),
+                 r.Tg, r.Tx, r.Tl, r.quote, r.method, r.heating_rate_K_per_min,
+                 r.critical_diameter_mm, r.doi, r.citation, r.notes),
             )
             added += cursor.rowcount
         return added
@@ -189,6 +212,26 @@ class AlloyStore:
                 )
             self._rebuild_alloys(db)
         return WriteResult(added, 0, len(quarantined))
+
+    def import_source(self, source: Source, reports: Sequence[Report],
+                      quarantined: Sequence[QuarantinedRow]) -> WriteResult:
+        """Add a new source with its reports and quarantined rows in one transaction; a source already stored
+        (same SHA-256) is left as it is and nothing is written (importing a file twice adds nothing)."""
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM sources WHERE sha256=?", (source.sha256,)).fetchone():
+                return WriteResult(0, len(reports), 0)
+            source_id = self._source_id(db, source)
+            added = self._insert_reports(db, source_id, reports)
+            db.executemany(
+                "INSERT OR IGNORE INTO quarantine(source_id, location, page, family, raw_text, reason)"
+                " VALUES (?,?,?,?,?,?)",
+                [(source_id, q.location, q.page, q.family, q.raw_text, q.reason) for q in quarantined],
+            )
+            self._rebuild_alloys(db)
+        return WriteResult(added, len(reports) - added, len(quarantined))
+
+    def has_source(self, sha256: str) -> bool:
+        return self._db.execute("SELECT 1 FROM sources WHERE sha256=?", (sha256,)).fetchone() is not None
 
     def add_reports(self, source: Source, reports: Sequence[Report]) -> WriteResult:
         """Add reports of `source`; a report already stored (same source and location) is not duplicated."""
@@ -219,16 +262,18 @@ class AlloyStore:
     def _read_reports(db: sqlite3.Connection) -> list[tuple[int, Report]]:
         rows = db.execute(
             "SELECT r.id, r.location, r.page, r.family, r.raw_text, r.formula, r.Tg, r.Tx, r.Tl, r.quote, r.method,"
-            " r.heating_rate_K_per_min, s.sha256, s.kind, s.title, s.path"
+            " r.heating_rate_K_per_min, r.critical_diameter_mm, r.doi, r.citation, r.notes,"
+            " s.sha256, s.kind, s.title, s.path"
             " FROM reports r JOIN sources s ON s.id = r.source_id ORDER BY r.id"
         ).fetchall()
         sources: dict[str, Source] = {}
         reports = []
         for row in rows:
-            (rid, location, page, family, raw, formula, Tg, Tx, Tl, quote, method, rate, sha, kind, title, path) = row
+            (rid, location, page, family, raw, formula, Tg, Tx, Tl, quote, method, rate, dmax, doi, citation, notes,
+             sha, kind, title, path) = row
             source = sources.setdefault(sha, Source(sha, kind, title, path))
             reports.append((rid, Report(Composition.parse(formula), Tg, Tx, Tl, raw, location, page, family, quote,
-                                        method, rate, source)))
+                                        method, rate, source, dmax, doi, citation, notes)))
         return reports
 
     def reports(self) -> list[Report]:

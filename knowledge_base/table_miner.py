@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from alloygan.knowledge_base.composition import Composition, CompositionError
-from alloygan.knowledge_base.consistency import neighbour_outliers
+from alloygan.knowledge_base.composition import Composition
+from alloygan.knowledge_base.consistency import quarantine_outliers
 from alloygan.knowledge_base.progress import ProgressCallback, report
-from alloygan.knowledge_base.records import QuarantinedRow, Report, Source, temperature_problems
+from alloygan.knowledge_base.records import QuarantinedRow, Report, Source, checked_report
 
 SECTION = re.compile(r"^(?:(?P<element>[A-Z][a-z]?)-based|Other)\s*Alloys$")
 HEADER_SUBSCRIPTS = {"g", "x", "l"}
@@ -68,17 +68,8 @@ def read_entry(
     temperatures = tokens[-3:]
     if len(tokens) < 4 or not all(NUMBER.match(t) for t in temperatures):
         return QuarantinedRow(raw_text, location, "not a composition followed by three temperatures", page, family)
-    formula = "".join(tokens[:-3])
-    try:
-        composition = Composition.parse(formula)
-    except CompositionError as error:
-        reason = getattr(error, "reason", str(error))
-        return QuarantinedRow(raw_text, location, f"formula {formula!r}: {reason}", page, family)
     Tg, Tx, Tl = (float(t) for t in temperatures)
-    problems = temperature_problems(Tg, Tx, Tl)
-    if problems:
-        return QuarantinedRow(raw_text, location, "; ".join(problems), page, family)
-    return Report(composition, Tg, Tx, Tl, raw_text, location, page, family, method="table", source=source)
+    return checked_report("".join(tokens[:-3]), Tg, Tx, Tl, raw_text, location, page, family, source)
 
 
 def _page_lines(page) -> Iterator[list[dict]]:
@@ -145,12 +136,8 @@ def mine_table(pdf_path: Path, on_progress: ProgressCallback | None = None) -> M
         (reports if isinstance(entry, Report) else quarantined).append(entry)
     if not reports and not quarantined:
         raise MiningError(f"{pdf_path}: no table rows found; is this the AlloyGAN dataset table?")
-    outliers = neighbour_outliers(reports)
-    for index, reason in outliers.items():
-        r = reports[index]
-        quarantined.append(QuarantinedRow(r.raw_text, r.location, reason, r.page, r.family))
-    reports = [r for index, r in enumerate(reports) if index not in outliers]
-    return MinedTable(source, reports, quarantined)
+    reports, outliers = quarantine_outliers(reports)
+    return MinedTable(source, reports, quarantined + outliers)
 
 
 # --- the shipped CSV ------------------------------------------------------------------

@@ -14,7 +14,8 @@ from alloygan.knowledge_base.table_miner import mine_table, shipped_table, table
 from alloygan.tools.arguments import Arguments
 from alloygan.tools.errors import ToolInputError
 from alloygan.tools.results import (
-    AlloyDescription, AlloyDescriptions, AlloyQueryResult, KnowledgeBaseStats, KnownAlloy, QuarantineEntry, rounded,
+    AlloyDescription, AlloyDescriptions, AlloyQueryResult, ImportedRowIssue, KnowledgeBaseStats, KnownAlloy,
+    QuarantineEntry, TableExport, TableImport, rounded,
 )
 
 
@@ -54,6 +55,80 @@ def build_knowledge_base(
 def kb_stats() -> KnowledgeBaseStats:
     with open_store() as store:
         return KnowledgeBaseStats(**store.stats())
+
+
+class ImportArgs(Arguments):
+    """Add a user's own measured alloys from a table file (CSV, XLSX or JSON with composition, Tg, Tx, Tl in K or
+    °C, optional Dmax, source, DOI, notes) to the knowledge base; every row is checked like a mined row."""
+
+    path: str = Field(min_length=1, description="The table file (.csv, .xlsx or .json)")
+    dry_run: bool = Field(False, description="Check and count the rows without writing anything")
+
+
+def import_alloy_table(args: ImportArgs) -> TableImport:
+    """Read, check and (unless `dry_run`) store the rows of a user's table, all in one transaction; a file
+    imported before (same SHA-256) adds nothing. A file that cannot be used raises `ToolInputError`."""
+    from alloygan.knowledge_base.imports import read_user_table
+    from alloygan.knowledge_base.table_files import TableFileError
+
+    path = Path(args.path).expanduser()
+    with open_store() as store:
+        try:
+            table = read_user_table(path, known=store.reports())
+        except TableFileError as error:
+            raise ToolInputError(str(error)) from None
+        already = store.has_source(table.source.sha256)
+        written = not args.dry_run and not already
+        added = store.import_source(table.source, table.reports, table.quarantined).added if written else 0
+        unique = store.stats()["unique_compositions"]
+    issues = lambda rows: [ImportedRowIssue(location=location, raw_text=raw, reason=reason)
+                           for location, raw, reason in rows]
+    duplicates = [(location, "", what) for location, what in table.duplicates]
+    return TableImport(
+        file=str(path), sha256=table.source.sha256, format=table.kind, rows_read=table.rows_read,
+        added=added if written else (0 if already else len(table.reports)),
+        already_present=len(table.duplicates) + (len(table.reports) if already else 0),
+        quarantined=len(table.quarantined), written=written, already_imported=already, unit_note=table.unit_note,
+        ignored_columns=list(table.ignored_columns),
+        quarantined_rows=issues((q.location, q.raw_text, q.reason) for q in table.quarantined),
+        duplicate_rows=issues(duplicates), unique_compositions=unique)
+
+
+class ExportArgs(Arguments):
+    """Write every accepted report of the knowledge base to a table file in the format `kb import` reads."""
+
+    path: str = Field(min_length=1, description="The file to write (.csv, .xlsx or .json)")
+    force: bool = Field(False, description="Replace the file when it exists")
+
+
+def export_alloy_table(args: ExportArgs) -> TableExport:
+    """One row per stored report (composition, Tg, Tx, Tl in K, Dmax, source, DOI, notes), written whole or not
+    at all; an existing file is replaced only with `force`, and never one of the store's own files."""
+    from alloygan.knowledge_base.imports import EXPORT_HEADER, EXPORT_JSON_KEYS, export_rows
+    from alloygan.knowledge_base.paths import alloygan_home
+    from alloygan.knowledge_base.table_files import SUFFIXES, TableFileError, write_table_file
+
+    path = Path(args.path).expanduser()
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ToolInputError(f"{path}: unsupported table file {suffix or '(no suffix)'!r}; "
+                             f"give a {', '.join(SUFFIXES)} file")
+    if path.is_dir():
+        raise ToolInputError(f"{path}: is a directory; give a file name such as {path / 'alloys.csv'}")
+    if not path.parent.is_dir():
+        raise ToolInputError(f"{path}: directory {path.parent} does not exist")
+    if path.resolve().parent == alloygan_home().resolve() and path.name.startswith("alloygan."):
+        raise ToolInputError(f"{path}: that is one of alloygan's own files; export somewhere else")
+    if path.exists() and not args.force:
+        raise ToolInputError(f"{path}: exists; add --force to replace it, or give another name")
+    with open_store() as store:
+        rows = export_rows(store.reports())
+    try:
+        write_table_file(path, EXPORT_HEADER, rows, json_keys=EXPORT_JSON_KEYS)
+    except (TableFileError, OSError) as error:
+        raise ToolInputError(f"{path}: cannot write ({error})") from None
+    return TableExport(file=str(path), format=suffix.lstrip("."), rows=len(rows),
+                       columns=list(EXPORT_JSON_KEYS if suffix == ".json" else EXPORT_HEADER))
 
 
 def _element_list(value: str | Sequence[str] | None, flag: str) -> list[str]:

@@ -7,10 +7,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
 from alloygan.knowledge_base.composition import Composition, CompositionError
 from alloygan.knowledge_base.progress import ProgressCallback
 from alloygan.tools.errors import ToolInputError
-from alloygan.tools.results import (PREDICTION_CSV_COLUMNS, SHOWN_PROPERTIES, NearestKnown, Prediction,
+from alloygan.tools.results import (PREDICTION_CSV_COLUMNS, SHOWN_PROPERTIES, Domain, NearestKnown, Prediction,
                                     PredictionError)
 from alloygan.tools.tables import write_csv
 
@@ -21,7 +23,7 @@ def predict_properties(inputs: Sequence[str], nearest: int = 3,
     The forward model is trained first when missing or stale (announced through `on_progress`)."""
     from alloygan.models.dataset import load_alloy_table
     from alloygan.models.model_store import ensure_forward
-    from alloygan.models.known import KnownAlloys
+    from alloygan.models.known import KnownAlloys, measured_prediction, typical_report_spread
 
     table = load_alloy_table()
     model, _ = ensure_forward(table, on_progress)
@@ -36,14 +38,26 @@ def predict_properties(inputs: Sequence[str], nearest: int = 3,
             results[i] = PredictionError(input=text, error=str(error))
     if good:
         compositions = [c for _, c in good]
-        prediction = model.predict_compositions(compositions, SHOWN_PROPERTIES)
+        known = KnownAlloys(table)
+        distances, indices = known.nearest_to(compositions, k=nearest)
+        family_distances, _ = known.family_distances_to(compositions)
+        prediction = model.predict(model.encode(compositions), SHOWN_PROPERTIES, distance=distances[:, 0])
+        # A known alloy shows its measurements (median of its reports) with their uncertainty, not the model's
+        # reproduction of them: the model was trained on these values.
+        exact = np.flatnonzero(distances[:, 0] == 0)
+        if len(exact):
+            measured = measured_prediction([table.alloys[j] for j in indices[exact, 0]],
+                                           typical_report_spread(table.alloys), SHOWN_PROPERTIES)
+            for name in SHOWN_PROPERTIES:
+                prediction.mean[name][exact], prediction.std[name][exact] = measured.mean[name], measured.std[name]
         p_good = model.p_good_gfa(prediction)
-        distances, indices = KnownAlloys(table).nearest_to(compositions, k=nearest)
         cache: dict = {}
         with _collection_paused():
             for row, (i, composition) in enumerate(good):
                 near = [NearestKnown.fields(table.alloys[j], d, cache) for d, j in zip(distances[row], indices[row])]
-                results[i] = Prediction.of(inputs[i], composition, prediction, row, p_good[row], near)
+                domain = Domain.fields(distances[row, 0], composition.base_element, family_distances[row])
+                results[i] = Prediction.of(inputs[i], composition, prediction, row, p_good[row], near,
+                                           measured=bool(distances[row, 0] == 0), domain=domain)
     return results  # type: ignore[return-value]
 
 

@@ -99,7 +99,9 @@ def print_design(answer: DesignAnswer) -> None:
                       style="yellow")
     for note in answer.notes:
         console.print(f"note: {note}", style="yellow")
-    console.print(f"Predicted properties are forward-model means ±1σ; P(goal) is the probability of meeting every range; "
+    console.print(f"Predicted properties are forward-model means ±1σ (σ grows with the distance from the known alloys); "
+                  f"domain: in-domain ≤ 8 at.% from a known alloy, edge ≤ 15, outside beyond (an extrapolation, "
+                  f"returned only when the goal asks to explore); P(goal) is the probability of meeting every range; "
                   f"target Trg is the condition the generator was given. "
                   f"{stats.generated:,} generated in {stats.seconds:.2f} s with {stats.generator}.", style="dim")
 
@@ -107,7 +109,7 @@ def print_design(answer: DesignAnswer) -> None:
 def _candidate_table(candidates: list[Candidate]) -> Table:
     table = Table()
     for column in ("#", "composition (at.%)", "Tg K", "Tx K", "Tl K", "Trg", "γ", "ΔTx K", "P(goal)", "USD/kg",
-                   "target Trg", "nearest known (Δ at.%)"):
+                   "target Trg", "nearest known (Δ at.%)", "domain"):
         left = column in ("composition (at.%)", "nearest known (Δ at.%)")
         table.add_column(column, justify="left" if left else "right", no_wrap=True)
     for c in candidates:
@@ -115,8 +117,15 @@ def _candidate_table(candidates: list[Candidate]) -> Table:
         table.add_row(f"{c.rank}{' ~' if c.near_miss else ''}", c.formula, plus_minus(c.Tg, 0), plus_minus(c.Tx, 0),
                       plus_minus(c.Tl, 0), plus_minus(c.Trg, 3), plus_minus(c.gamma, 3), plus_minus(c.dTx, 0),
                       fmt(c.p_meets_goal, 2), fmt(c.cost_usd_per_kg, 1), fmt(c.condition.Trg, 3),
-                      f"{near.formula} ({near.distance_at_pct:g})")
+                      f"{near.formula} ({near.distance_at_pct:g})", _domain_cell(c))
     return table
+
+
+def _domain_cell(c: Candidate) -> str:
+    """in-domain / edge / outside, and EXTRAPOLATION for a candidate an exploring goal let through."""
+    if c.domain is None:
+        return ""
+    return "outside: EXTRAPOLATION" if c.extrapolation else c.domain.label
 
 
 def _print_candidate_blocks(candidates: list[Candidate]) -> None:
@@ -133,7 +142,8 @@ def _print_candidate_blocks(candidates: list[Candidate]) -> None:
                       f"Trg {plus_minus(c.Trg, 3)}  γ {plus_minus(c.gamma, 3)}  ΔTx {plus_minus(c.dTx, 0)} K",
                       soft_wrap=True, highlight=False, markup=False)
         console.print(f"    target Trg {fmt(c.condition.Trg, 3)}; nearest known {near.formula} "
-                      f"({near.distance_at_pct:g} at.% away)", style="dim", soft_wrap=True, markup=False)
+                      f"({near.distance_at_pct:g} at.% away); {_domain_cell(c)}", style="dim", soft_wrap=True,
+                      markup=False)
 
 
 def bench_design(

@@ -10,7 +10,7 @@ from rich.table import Table
 from alloygan.agent.cli.output import console, fmt, print_result, progress
 
 if TYPE_CHECKING:  # the CLI imports the tools layer when a command runs
-    from alloygan.tools.results import KnowledgeBaseStats, KnownAlloy, QuarantineEntry
+    from alloygan.tools.results import KnowledgeBaseStats, KnownAlloy, QuarantineEntry, TableExport, TableImport
 
 app = typer.Typer(help="Build, inspect and query the alloy knowledge base.", no_args_is_help=True)
 
@@ -49,6 +49,10 @@ def _print_stats(data: KnowledgeBaseStats, export: Path | None = None) -> None:
     )
     families = ", ".join(f"{k} {v}" for k, v in data.families.items())
     console.print(f"Alloys by base element: {families}")
+    console.print("By source (reports accepted / quarantined):")
+    for source in data.sources:
+        console.print(f"  {source.accepted:>5} / {source.quarantined:<4} {source.kind}: {source.title} "
+                      f"[dim]({source.sha256[:12]})[/]", highlight=False, soft_wrap=True)
     console.print(f"Store: {data.store} (schema v{data.schema_version})", style="dim")
     if export:
         console.print(f"Mined rows written to {export}")
@@ -101,3 +105,60 @@ def _print_quarantine(rows: list[QuarantineEntry]) -> None:
     for r in rows:
         table.add_row(r.location, r.raw_text, r.reason)
     console.print(table)
+
+
+@app.command("import")
+def import_table(
+    path: Path = typer.Argument(..., help="Your table: .csv, .xlsx or .json with composition, Tg, Tx, Tl "
+                                          "(K, or °C in the header or a unit column); optional Dmax, source, DOI, notes."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and count the rows; write nothing."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Add your own measured alloys; each row is checked like a mined row (formula, Tg < Tx < Tl, plausible
+    ranges, agreement with neighbours) and quarantined with its reason when it fails. Importing a file twice adds
+    nothing; `alloygan train` then retrains on everything."""
+    from alloygan.tools.arguments import validated
+    from alloygan.tools.knowledge import ImportArgs, import_alloy_table
+
+    result = import_alloy_table(validated(ImportArgs, path=str(path), dry_run=dry_run))
+    print_result(result, json_out, _print_import)
+
+
+def _print_import(result: TableImport) -> None:
+    verb = "would add" if not result.written and not result.already_imported else "added"
+    console.print(f"{result.file}: {result.rows_read} rows read: [green]{result.added}[/] {verb}, "
+                  f"{result.already_present} already present, [yellow]{result.quarantined}[/] quarantined",
+                  highlight=False, soft_wrap=True)
+    if result.already_imported:
+        console.print("This file (same SHA-256) was imported before; nothing written.")
+    for note in filter(None, [result.unit_note, result.ignored_columns and
+                              "columns not read: " + ", ".join(result.ignored_columns)]):
+        console.print(note, style="dim", highlight=False)
+    for row in result.quarantined_rows[:20]:
+        console.print(f"  quarantined {row.location}: {row.reason}", highlight=False, markup=False, soft_wrap=True)
+    if len(result.quarantined_rows) > 20:
+        console.print(f"  ... {len(result.quarantined_rows) - 20} more (`--json`, or `alloygan kb quarantine`)")
+    if result.written:
+        console.print(f"Knowledge base: {result.unique_compositions} alloys; source sha256 {result.sha256[:12]}. "
+                      "Run `alloygan train` to retrain on them.", highlight=False)
+    elif not result.already_imported:
+        console.print("Nothing written (--dry-run).", style="dim")
+
+
+@app.command("export")
+def export_table(
+    path: Path = typer.Argument(..., help="File to write: .csv, .xlsx or .json (the format `kb import` reads)."),
+    force: bool = typer.Option(False, "--force", help="Replace the file if it exists."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Write every accepted report (composition, Tg, Tx, Tl in K, Dmax, source, DOI, notes), one row each."""
+    from alloygan.tools.arguments import validated
+    from alloygan.tools.knowledge import ExportArgs, export_alloy_table
+
+    result = export_alloy_table(validated(ExportArgs, path=str(path), force=force))
+    print_result(result, json_out, _print_export)
+
+
+def _print_export(result: TableExport) -> None:
+    console.print(f"{result.rows} reports written to {result.file} ({result.format}: {', '.join(result.columns)})",
+                  highlight=False, soft_wrap=True)

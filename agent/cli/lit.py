@@ -93,7 +93,8 @@ def _print_documents(rows: list[IndexedDocument]) -> None:
 
 @app.command("extract")
 def extract(
-    paths: list[Path] = typer.Argument(..., help="Files or directories: PDF, .txt, .md, .html."),
+    paths: list[Path] = typer.Argument(..., help="Files or directories: PDF, .txt, .md, .html; tables: .csv, .xlsx, "
+                                                 ".json (read like `kb import`)."),
     rules: bool = typer.Option(False, "--rules", help="Rule-based extraction (offline; the default without an LLM)."),
     llm: bool = typer.Option(False, "--llm", help="LLM extraction (needs ALLOYGAN_LLM_BASE_URL and ALLOYGAN_LLM_MODEL)."),
     commit: bool = typer.Option(False, "--commit", help="Add the records to the knowledge base (else nothing is written)."),

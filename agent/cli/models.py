@@ -51,29 +51,45 @@ def predict(
 
 
 def _print_predictions(results: list[Prediction | PredictionError]) -> None:
-    from alloygan.tools.results import Prediction, PredictionError
+    from alloygan.tools.results import PredictionError
 
-    console.print("Predicted by the forward model (mean±1σ); distance to the nearest known alloy in at.%",
-                  soft_wrap=True)
+    console.print("Predicted by the forward model (mean±1σ); distance to the nearest known alloy in at.% and the "
+                  "domain of applicability (in-domain ≤ 8, edge ≤ 15, outside: an extrapolation)", soft_wrap=True)
     table = Table()
-    for column in ("composition (at.%)", "Tg K", "Tx K", "Tl K", "Trg", "γ", "ΔTx K", "P(good)", "nearest known"):
+    for column in ("composition (at.%)", "Tg K", "Tx K", "Tl K", "Trg", "γ", "ΔTx K", "P(good)", "nearest known",
+                   "domain"):
         left = column.startswith(("composition", "nearest"))
         table.add_column(column, justify="left" if left else "right", no_wrap=True)
     for p in results:
         if isinstance(p, PredictionError):
-            table.add_row(p.input, *[""] * 7, f"[red]{p.error}[/]")
+            table.add_row(p.input, *[""] * 7, f"[red]{p.error}[/]", "")
             continue
         near = p.nearest_known[0]
         known = " (known)" if near.distance_at_pct == 0 else ""
         table.add_row(p.formula, plus_minus(p.Tg, 0), plus_minus(p.Tx, 0), plus_minus(p.Tl, 0), plus_minus(p.Trg, 3),
                       plus_minus(p.gamma, 3), plus_minus(p.dTx, 0), fmt(p.p_good_gfa, 2),
-                      f"{near.formula} {near.distance_at_pct:g}{known}")
+                      f"{near.formula} {near.distance_at_pct:g}{known}", p.domain.label if p.domain else "")
     if fits(table):
         console.print(table)
     else:
         _print_prediction_blocks(results)
-    if any(isinstance(p, Prediction) and p.nearest_known[0].distance_at_pct == 0 for p in results):
-        console.print("(known): the alloy is in the knowledge base; the model returns its measured values.", style="dim")
+    _print_measured_sources(results)
+
+
+def _print_measured_sources(results: list[Prediction | PredictionError]) -> None:
+    """Where the measured values of the known alloys among the inputs come from."""
+    from alloygan.tools.results import Prediction
+
+    known = [p for p in results if isinstance(p, Prediction) and p.measured]
+    if not known:
+        return
+    console.print("(known): the alloy is in the knowledge base; shown are its measured values (median of its reports) "
+                  "± their measurement uncertainty (the spread of its reports, else the typical spread between "
+                  "reports), not the model's.", style="dim", soft_wrap=True)
+    for p in known:
+        near = p.nearest_known[0]
+        console.print(f"  {p.formula}: measured, {near.n_reports} report(s); source {near.source.text() or 'unknown'}",
+                      style="dim", soft_wrap=True, markup=False)
 
 
 def _print_prediction_blocks(results: list[Prediction | PredictionError]) -> None:
@@ -92,8 +108,10 @@ def _print_prediction_blocks(results: list[Prediction | PredictionError]) -> Non
                       f"Trg {plus_minus(p.Trg, 3)}  γ {plus_minus(p.gamma, 3)}  ΔTx {plus_minus(p.dTx, 0)} K",
                       soft_wrap=True, markup=False)
         if not known:
-            console.print(f"    nearest known {near.formula} ({near.distance_at_pct:g} at.% away)",
+            domain = f"; {p.domain.text()}" if p.domain else ""
+            console.print(f"    nearest known {near.formula} ({near.distance_at_pct:g} at.% away){domain}",
                           style="dim", soft_wrap=True, markup=False)
+    _print_measured_sources(results)
 
 
 def bench_forward(
@@ -129,6 +147,16 @@ def _print_forward_benchmark(result: dict) -> None:
     cover = [result[k]["Trg_interval_coverage"] for k in ("random_80_20", "grouped_by_system")]
     table.add_row("Trg ±1σ/±2σ coverage", *[f"{c['1sigma']:.2f} / {c['2sigma']:.2f}" for c in cover], "", "")
     console.print(table)
+    lofo = result.get("leave_one_family_out")
+    protocols = [("(a) random 80/20", result["random_80_20"]), ("(b) grouped by system", result["grouped_by_system"])]
+    protocols += [("leave one family out", lofo)] if lofo else []
+    console.print("±1σ coverage (share of held-out alloys within mean ± 1σ; calibrated: about 0.68):")
+    for label, scored in protocols:
+        coverage = scored.get("interval_coverage", {})
+        console.print(f"  {label:<22} " + "  ".join(f"{name} {value:.2f}" for name, value in coverage.items()))
+    if lofo:
+        console.print(f"leave one family out: R² Trg {lofo['Trg']['r2']:.3f}, γ {lofo['gamma']['r2']:.3f}; "
+                      f"MAE Tg {lofo['Tg']['mae']:.1f} K; GFA F1 good class {lofo['GFA']['f1']:.3f}")
     seeds = result["random_80_20_over_seeds"]
     console.print(f"(a) over seeds {seeds['seeds']}: R² Trg {seeds['Trg']['r2_mean']:.3f} ± {seeds['Trg']['r2_sd']:.3f}, "
                   f"γ {seeds['gamma']['r2_mean']:.3f} ± {seeds['gamma']['r2_sd']:.3f}; "
@@ -136,7 +164,8 @@ def _print_forward_benchmark(result: dict) -> None:
                   f"weighted {seeds['GFA']['f1_weighted_mean']:.3f} ± {seeds['GFA']['f1_weighted_sd']:.3f}, "
                   f"macro {seeds['GFA']['f1_macro_mean']:.3f}, accuracy {seeds['GFA']['accuracy_mean']:.3f}")
     for name, text in result["protocol"].items():
-        if name in ("random_80_20", "grouped_by_system", "random_80_20_not_deduplicated", "GFA"):
+        if name in ("random_80_20", "grouped_by_system", "leave_one_family_out", "interval_coverage",
+                    "random_80_20_not_deduplicated", "GFA"):
             console.print(f"  {name}: {text}", style="dim")
 
 

@@ -3,7 +3,9 @@
 Fields the issue names are kept under their names in the JSON form (`as_json`):
 base_element, required_elements, excluded_elements, constraints (a list of
 {"property", "min", "max"}), max_elements, max_cost_usd_per_kg, n_candidates,
-min_novelty (at.%, half-L1 distance to the nearest known alloy), seed. The words of a
+min_novelty (at.%, half-L1 distance to the nearest known alloy), explore (allow candidates outside
+the domain of applicability), seed. Every goal also carries the implicit requirement that a candidate
+is a credible glass former (design/pipeline.py: in the domain, predicted Trg not below the family's). The words of a
 request that the grammar could not use belong to the parse (`goal_text.ParsedGoal`), not
 to the goal, which a follow-up carries on.
 """
@@ -65,6 +67,8 @@ class DesignGoal(BaseModel):
     prefer_low_cost: bool = Field(False, description="Rank cheaper candidates first among those meeting the goal")
     n_candidates: int = Field(10, ge=1, le=MAX_CANDIDATES, description="How many candidates to return")
     min_novelty: float = Field(0.0, ge=0.0, le=100.0, description="Minimum distance (at.%) to every known alloy")
+    explore: bool = Field(False, description="Also return candidates outside the domain of applicability (more than "
+                          "15 at.% from every known alloy), marked as extrapolations; no ranking penalty for distance")
     seed: int = Field(0, ge=0, description="Random seed: the same goal and seed give the same answer")
 
     @field_validator("required_elements", "excluded_elements")
@@ -146,5 +150,7 @@ class DesignGoal(BaseModel):
             parts.append("cheapest first")
         if self.min_novelty:
             parts.append(f">= {self.min_novelty:g} at.% from known alloys")
+        if self.explore:
+            parts.append("exploring beyond the known alloys (extrapolations allowed)")
         parts.append(f"{self.n_candidates} candidates, seed {self.seed}")
         return "; ".join(parts)

@@ -11,7 +11,8 @@ Rules (examples): "Zr-based", "Zr glass", "based on Zr", "Zr-Cu-Al-based" (base 
 "ΔTx above 50 K", "Tg between 800 and 900 K", "0.6 <= Trg <= 0.7"; "avoiding Ag",
 "no Be or Hf", "without Cu", "Be-free"; "containing Cu and Zr", "with Ti"; "only Zr, Cu,
 Al"; "under $30/kg", "below 30 USD/kg", "cheapest"; "at most 4 elements", "ternary";
-"20 candidates", "top 5"; "at least 5 at.% from known alloys", "novel"; "seed 3";
+"20 candidates", "top 5"; "at least 5 at.% from known alloys", "novel" (also: explore); "explore",
+"exploratory", "far from known alloys" (candidates outside the domain allowed, marked); "seed 3";
 "Al at most 10 at.%", "at least 40 at.% Zr".
 """
 from __future__ import annotations
@@ -88,6 +89,8 @@ def _patterns() -> dict[str, re.Pattern]:
         "seed": re.compile(rf"{i}\bseed\s*(?:=|of|:)?\s*(\d+)\b)"),
         "novelty": re.compile(rf"{i}(?:at least\s+)?{_NUM}\s*(?:at\.?\s*%|%|at\.?\s*pct)\s*(?:away\s+)?from\s+(?:any\s+|every\s+|all\s+|the\s+)?known(?:\s+alloys?)?)"),
         "novel": re.compile(rf"{i}\b(?:novel|unexplored|unreported)\b)"),
+        "explore": re.compile(rf"{i}\b(?:explore|exploring|exploration|exploratory|extrapolate|extrapolating|"
+                              rf"far (?:away )?from (?:any |every |all |the )?known(?: alloys?| glasses?| compositions?)?)\b)"),
         "limit_after": re.compile(rf"({element})\s*{i}(?:content|fraction|amount)?\s*(?:of\s+)?({_UP}|{_DOWN}))\s*{_NUM}\s*{i}(?:at\.?\s*%|%|at\.?\s*pct))"),
         "limit_before": re.compile(rf"{i}({_UP}|{_DOWN}))\s*{_NUM}\s*{i}(?:at\.?\s*%|%|at\.?\s*pct))\s*{i}(?:of\s+)?)({element})"),
         "base": re.compile(rf"({element}(?:\s*-\s*{element})*)\s*(?:-|\s)?\s*{i}(?:based|base|rich)\b)|{i}based on)\s+({element})"),
@@ -148,7 +151,8 @@ def parse_goal(text: str, previous: DesignGoal | None = None) -> ParsedGoal:
     take("cost", lambda m: found.__setitem__("max_cost_usd_per_kg", float(m[1])))
     take("cheap", lambda m: found.__setitem__("prefer_low_cost", True))
     take("novelty", lambda m: found.__setitem__("min_novelty", float(m[1])))
-    take("novel", lambda m: found.__setitem__("min_novelty", NOVEL_DEFAULT_AT_PCT))
+    take("novel", lambda m: found.update(min_novelty=NOVEL_DEFAULT_AT_PCT, explore=True))
+    take("explore", lambda m: found.__setitem__("explore", True))
     take("max_count", lambda m: found.__setitem__("max_elements", int(m[1])))
     take("max_count2", lambda m: found.__setitem__("max_elements", int(m[1])))
     take("min_count", lambda m: found.__setitem__("min_elements", int(m[1])))

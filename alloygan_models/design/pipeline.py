@@ -7,6 +7,16 @@ the goal names (`alloygan_models.forward`) -> screening by the *forward model* (
 condition a candidate was generated for) -> cost -> novelty against the knowledge base ->
 ranking (`ranking`) -> the best `n_candidates`, near misses marked when too few pass.
 Deterministic: the same goal, seed, data and models give the same answer.
+
+"Glass" means glass: besides its stated ranges every goal requires a credible glass former,
+(1) inside the domain of applicability (at most 15 at.% from a known alloy, `alloygan_models/domain.py`),
+unless the goal asks to explore, and (2) Trg not below the GLASS_TRG_PERCENTILE (5th) percentile of the
+measured Trg of its family's known glasses (e.g. 0.477 for Cu, 0.533 for Zr), merged into the goal's Trg
+range (`with_glass_floor`), so P(goal) includes it and `p_meets` shows it. So a cost-only goal
+returns the cheapest credible glass formers, not the cheapest point of composition space. With
+`explore`, candidates outside the domain may be returned, marked as extrapolations; their σ is the
+forward model's, inflated with distance. Without it, no candidate outside the domain is returned, not
+even as a near miss.
 """
 from __future__ import annotations
 
@@ -16,12 +26,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from alloygan.models.constraints import PropertyRange
 from alloygan.models.dataset import AlloyTable
 from alloygan.models.descriptors.thermal import TEMPERATURES
 from alloygan.models.design.conditions import sample_conditions
 from alloygan.models.design.goal import DesignGoal
 from alloygan.models.design.postprocess import postprocess
-from alloygan.models.design.ranking import NOVELTY_WEIGHT, novelty_bonus, rank, select_diverse
+from alloygan.models.design.ranking import NOVELTY_WEIGHT, distance_score, rank, select_diverse
+from alloygan.models.domain import domain_label, in_domain
 from alloygan.models.known import KnownAlloys
 from alloygan.knowledge_base.composition import Composition
 from alloygan.knowledge_base.prices import cost_usd_per_kg
@@ -33,6 +45,7 @@ MIN_GENERATED = 20000
 # base score and grows fourfold until nothing unsearched can enter the answer (`_best_passing`).
 FIRST_SEARCH = 1000
 FIRST_SEARCH_PER_CANDIDATE = 50
+GLASS_TRG_PERCENTILE = 5.0
 
 
 class DesignError(ValueError):
@@ -53,6 +66,8 @@ class Candidate:
     score: float
     near_miss: bool
     misses: list[str] = field(default_factory=list)
+    family_distance_at_pct: float | None = None  # to the nearest known alloy of its own base element
+    domain: str = "in-domain"  # in-domain / edge / outside (alloygan_models/domain.py)
 
 
 @dataclass
@@ -110,22 +125,26 @@ def design(
                           f"({goal.describe()}); relax them (fewer required elements, more allowed ones)")
 
     report(on_progress, f"predicting {len(fractions):,} unique candidates")
+    known = KnownAlloys(table)
+    novelty = _LazyNovelty(known, generator.vocabulary.elements, fractions)
+    novelty.measure(np.ones(len(fractions), dtype=bool))  # the forward model's σ grows with it: every row needs it
     on_forward = _remap(fractions, generator.vocabulary.elements, forward.vocabulary_.elements)
     wanted = tuple(dict.fromkeys([*(c.property for c in goal.constraints), "Trg"]))
-    prediction = forward.predict(on_forward, wanted)
-    p_each = {c.property: prediction.probability(c) for c in goal.constraints}
+    prediction = forward.predict(on_forward, wanted, distance=novelty.values)
+    glass_floor = float(np.percentile(family.frame["Trg"].to_numpy(), GLASS_TRG_PERCENTILE))
+    constraints = with_glass_floor(goal.constraints, glass_floor)
+    p_each = {c.property: prediction.probability(c) for c in constraints}
     p_all = np.prod(np.stack(list(p_each.values())), axis=0) if p_each else np.ones(len(fractions))
     meets_mean = np.ones(len(fractions), dtype=bool)
-    for c in goal.constraints:
+    for c in constraints:
         meets_mean &= c.contains(prediction.mean[c.property])
     cost = cost_usd_per_kg(generator.vocabulary.elements, fractions)
     affordable = np.ones(len(fractions), dtype=bool) if goal.max_cost_usd_per_kg is None else (
         np.nan_to_num(cost, nan=np.inf) <= goal.max_cost_usd_per_kg)
-    meets = meets_mean & affordable
-    known = KnownAlloys(table)
-    novelty = _LazyNovelty(known, generator.vocabulary.elements, fractions)
-    # Near misses are drawn from the most likely of the rest.
-    rest = np.flatnonzero(~meets)
+    admissible = np.ones(len(fractions), dtype=bool) if goal.explore else in_domain(novelty.values)
+    meets = meets_mean & affordable & admissible
+    # Near misses are drawn from the most likely of the rest; never from outside the domain unless exploring.
+    rest = np.flatnonzero(~meets & admissible)
     near_pool = np.zeros(len(fractions), dtype=bool)
     near_pool[rest[np.argsort(-p_all[rest], kind="stable")[: 20 * goal.n_candidates]]] = True
     novelty.measure(near_pool)
@@ -145,13 +164,15 @@ def design(
     report(on_progress, "describing the best candidates")
     best = fractions[order]
     shown = forward.predict(_remap(best, generator.vocabulary.elements, forward.vocabulary_.elements),
-                            tuple(dict.fromkeys([*shown, *wanted])))
+                            tuple(dict.fromkeys([*shown, *wanted])), distance=novelty.values[order])
     distances, indices = known.nearest(generator.vocabulary.elements, best, k=3)
     compositions = generator.vocabulary.decode(best)
+    family_distance, _ = known.nearest_in_family(generator.vocabulary.elements, best,
+                                                 [c.base_element for c in compositions])
     candidates = []
     for rank_index, row in enumerate(order):
         raw_row = source_row[row]
-        reasons = [c.describe() for c in goal.constraints if not c.contains(prediction.mean[c.property][row:row + 1])[0]]
+        reasons = [c.describe() for c in constraints if not c.contains(prediction.mean[c.property][row:row + 1])[0]]
         if not affordable[row]:
             reasons.append(f"cost {cost[row]:.1f} > {goal.max_cost_usd_per_kg:g} USD/kg")
         if not novel_enough[row]:
@@ -170,7 +191,13 @@ def design(
             score=float(score[row]),
             near_miss=not bool(passing[row]),
             misses=reasons,
+            family_distance_at_pct=None if np.isnan(family_distance[rank_index]) else float(family_distance[rank_index]),
+            domain=domain_label(float(novelty.values[row])),
         ))
+    extrapolations = sum(c.domain == "outside" for c in candidates)
+    if extrapolations:
+        notes.append(f"{extrapolations} candidate(s) lie outside the domain of applicability (more than 15 at.% from "
+                     "every known alloy): extrapolations, with the model's uncertainty inflated for the distance")
     elapsed = time.perf_counter() - started
     stats = {
         "generated": int(n),
@@ -207,7 +234,7 @@ def _best_passing(fractions: np.ndarray, base: np.ndarray, meets: np.ndarray, no
                   goal: DesignGoal) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(passing mask, score, chosen rows): the same choice as scoring every candidate, with fewer searches.
 
-    score = base + novelty bonus, and the bonus is at most NOVELTY_WEIGHT; so once the weakest
+    score = base + distance score, which is at most NOVELTY_WEIGHT; so once the weakest
     chosen candidate beats the best base score not yet searched plus that bonus, no unsearched
     candidate can enter the answer. Searches grow from the best base scores until that holds.
     """
@@ -219,12 +246,28 @@ def _best_passing(fractions: np.ndarray, base: np.ndarray, meets: np.ndarray, no
         mask[by_base[:searched]] = True
         novelty.measure(mask)
         passing = meets & novelty.measured & (novelty.values >= goal.min_novelty - 1e-9)
-        score = base + novelty_bonus(np.maximum(novelty.values, 0.0))
+        score = base + distance_score(np.maximum(novelty.values, 0.0), goal.explore)
         chosen = select_diverse(fractions, score, passing, goal.n_candidates)
         if searched >= len(by_base) or (len(chosen) == goal.n_candidates
                                         and score[chosen].min() > base[by_base[searched]] + NOVELTY_WEIGHT):
             return passing, score, chosen
         searched = min(len(by_base), 4 * searched)
+
+
+def with_glass_floor(constraints: Sequence[PropertyRange], glass_floor: float) -> list[PropertyRange]:
+    """The goal's ranges with the implicit glass-forming requirement Trg >= glass_floor merged into its Trg range
+    (so P(goal) includes it, without counting Trg twice); a goal that asks for a lower Trg keeps its own range."""
+    floor = PropertyRange(property="Trg", min=glass_floor)
+    out, merged = [], False
+    for c in constraints:
+        if c.property == "Trg":
+            try:
+                c = c.intersect(floor)
+            except ValueError:
+                pass  # the goal asks for Trg below the family's glasses: its words win
+            merged = True
+        out.append(c)
+    return out if merged else [*out, floor]
 
 
 def _generator_family(generator, goal: DesignGoal) -> str | None:

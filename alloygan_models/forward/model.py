@@ -7,9 +7,20 @@ prediction always has Tg < Tx < Tl when its parts are physical, and the criteria
 the design goals are written in (Trg, γ) are modelled directly rather than as ratios of
 two noisy predictions.
 
-Uncertainty: every tree gives one prediction; their spread, scaled per quantity by a
-factor fitted on out-of-fold residuals (robust: median |z| = 0.6745 after scaling),
-gives calibrated samples. Any property (Tg, Tx, Tl or a GFA criterion) is computed on
+Uncertainty that holds for new systems: every tree gives one prediction, and per quantity
+σ² = (a·σ_trees)² + (b·d^q)² + c², where d is the distance (at.%, half-L1) to the nearest
+training alloy: the tree spread alone understates the error far from the data, and c is
+the floor of measurement scatter (a training alloy is never ±0). (a, b, c, q) are fitted by
+Gaussian maximum likelihood on out-of-fold residuals of two inner 5-fold cross-validations
+of the *training* data only, one random and one grouped by alloy system, so near and far
+alloys both inform the fit and no benchmark test fold is ever used (`_calibration`); one factor
+per quantity then rescales (a, b, c) so that ±1σ covers 68.27 % of those residuals (their tails
+are heavier than a Gaussian's, so the likelihood's σ alone over-covers). Each
+tree's prediction is a sample; the distance and floor terms enter as fixed normal draws
+correlated across log Tl, Trg and α as the out-of-fold residuals are (Tg = Trg·Tl is better
+known than Tl or Trg: their errors are anticorrelated), and each row's deviations are rescaled
+to exactly that σ. scripts/domain_analysis.py prints the coverage this gives by protocol and by
+distance. Any property (Tg, Tx, Tl or a GFA criterion) is computed on
 each sample with the same descriptor code as the data, and summarised by its mean and
 standard deviation. The probability of meeting a range is Gaussian in that mean and std.
 
@@ -36,6 +47,7 @@ from alloygan.models.constraints import PropertyRange
 from alloygan.models.descriptors.thermal import TEMPERATURES, resolve_property, thermal_property
 from alloygan.models.encoding import ElementVocabulary
 from alloygan.models.forward.features import ForwardFeatures
+from alloygan.models.forward.uncertainty import correlated_noise, fit_uncertainty
 from alloygan.knowledge_base.composition import Composition
 
 MODELLED = ("log_Tl", "Trg", "alpha")
@@ -104,7 +116,8 @@ class ForwardModel:
         targets = _modelled_quantities(temperatures)
         self.target_mean_ = targets.mean(axis=0)
         self.target_scale_ = targets.std(axis=0) + 1e-12
-        self.calibration_ = self._calibration(inputs, targets)
+        self.training_fractions_ = fractions / fractions.sum(axis=1, keepdims=True)
+        self.calibration_ = self._calibration(inputs, targets, self.training_fractions_)
         forest = self._new_forest().fit(inputs, (targets - self.target_mean_) / self.target_scale_)
         self.trees_ = [estimator.tree_ for estimator in forest.estimators_]  # what predicting needs of the forest
         self._index_leaves()
@@ -121,20 +134,28 @@ class ForwardModel:
         return ExtraTreesRegressor(n_estimators=self.n_estimators, max_features=self.max_features,
                                    min_samples_leaf=self.min_samples_leaf, random_state=self.random_state, n_jobs=-1)
 
-    def _calibration(self, inputs: np.ndarray, targets: np.ndarray) -> np.ndarray:
-        """Per quantity, the factor that makes out-of-fold |residual| / tree spread have median 0.6745."""
-        from sklearn.model_selection import KFold
+    def _calibration(self, inputs: np.ndarray, targets: np.ndarray, fractions: np.ndarray) -> np.ndarray:
+        """(3, 7): per quantity (a, b, c, q) of σ² = (a·σ_trees)² + (b·d^q)² + c² in the standardised target space,
+        by maximum likelihood on the out-of-fold residuals of a random and a system-grouped inner 5-fold CV, then the
+        row of the three quantities' residual correlation matrix (of residual / σ)."""
+        from sklearn.model_selection import GroupKFold, KFold
 
-        z = []
-        folds = KFold(self.calibration_folds, shuffle=True, random_state=self.random_state)
-        for train, held in folds.split(inputs):
+        from alloygan.models.metrics import nearest_known
+
+        systems = ["-".join(map(str, np.flatnonzero(row > 0))) for row in fractions]
+        random = KFold(self.calibration_folds, shuffle=True, random_state=self.random_state).split(inputs)
+        grouped = GroupKFold(min(self.calibration_folds, len(set(systems)))).split(inputs, groups=systems)
+        residual, spread, distance = [], [], []
+        for train, held in [*random, *grouped]:
             mean, scale = targets[train].mean(axis=0), targets[train].std(axis=0) + 1e-12
             forest = self._new_forest().fit(inputs[train], (targets[train] - mean) / scale)
             per_tree = np.stack([tree.predict(inputs[held]) for tree in forest.estimators_], axis=1)
-            centre, spread = per_tree.mean(axis=1), per_tree.std(axis=1)
-            z.append(np.abs((targets[held] - mean) / scale - centre) / np.maximum(spread, 1e-6))
-        median_z = np.median(np.concatenate(z), axis=0)
-        return np.clip(median_z / 0.6745, 0.25, 20.0)
+            # back to the full model's standardised space, where the fitted σ is applied
+            centre = per_tree.mean(axis=1) * scale + mean
+            residual.append((targets[held] - centre) / self.target_scale_)
+            spread.append(per_tree.std(axis=1) * scale / self.target_scale_)
+            distance.append(np.repeat(nearest_known(fractions[held], fractions[train])[0][:, None], 3, axis=1))
+        return fit_uncertainty(np.concatenate(residual), np.concatenate(spread), np.concatenate(distance))
 
     # the fitted state, for the model store (no I/O here) ----------------------------------
     def fitted_state(self) -> dict:
@@ -145,6 +166,8 @@ class ForwardModel:
             "target_mean": self.target_mean_.tolist(),
             "target_scale": self.target_scale_.tolist(),
             "calibration": self.calibration_.tolist(),
+            "training_fractions": [[[int(j), float(row[j])] for j in np.flatnonzero(row)]
+                                   for row in self.training_fractions_],
             "n_train": int(self.n_train_),
         }
 
@@ -169,8 +192,15 @@ class ForwardModel:
         model.features_.fill_values_ = fill_values
         model.target_mean_, model.target_scale_, model.calibration_ = (
             np.asarray(state[key], dtype=float) for key in ("target_mean", "target_scale", "calibration"))
-        if any(a.shape != (len(MODELLED),) for a in (model.target_mean_, model.target_scale_, model.calibration_)):
-            raise ValueError(f"target scaling and calibration need {len(MODELLED)} values each")
+        if any(a.shape != (len(MODELLED),) for a in (model.target_mean_, model.target_scale_)):
+            raise ValueError(f"target scaling needs {len(MODELLED)} values each")
+        if model.calibration_.shape != (len(MODELLED), 4 + len(MODELLED)):
+            raise ValueError(f"the uncertainty calibration needs (a, b, c, q) and a correlation row for each of "
+                             f"{len(MODELLED)} quantities")
+        model.training_fractions_ = np.zeros((len(state["training_fractions"]), len(model.vocabulary_)))
+        for i, row in enumerate(state["training_fractions"]):
+            for j, value in row:
+                model.training_fractions_[i, int(j)] = value
         shapes = {(tree.n_features, tree.n_outputs) for tree in trees}
         if len(trees) != model.n_estimators or shapes != {(n_inputs, len(MODELLED))}:
             raise ValueError(f"{len(trees)} trees of (inputs, outputs) {sorted(shapes)}; the settings need "
@@ -202,12 +232,21 @@ class ForwardModel:
                              properties: Sequence[str] = TEMPERATURES) -> PropertyPrediction:
         return self.predict(self.encode(compositions), properties)
 
-    def predict(self, fractions: np.ndarray, properties: Sequence[str] = TEMPERATURES) -> PropertyPrediction:
-        """Mean and std of each property (Tg, Tx, Tl or any criterion name) for (n, V) fractions."""
+    def distance_to_training(self, fractions: np.ndarray) -> np.ndarray:
+        """Half-L1 distance (at.%) of each row to the nearest alloy the model was trained on."""
+        from alloygan.models.metrics import nearest_known
+
+        return nearest_known(np.atleast_2d(fractions), self.training_fractions_)[0]
+
+    def predict(self, fractions: np.ndarray, properties: Sequence[str] = TEMPERATURES,
+                distance: np.ndarray | None = None) -> PropertyPrediction:
+        """Mean and std of each property (Tg, Tx, Tl or any criterion name) for (n, V) fractions; `distance`
+        (at.% to the nearest training alloy) is measured when not given."""
         fractions = np.atleast_2d(np.asarray(fractions, dtype=float))
         if fractions.shape[1] != len(self.vocabulary_):
             raise ValueError(f"fractions need {len(self.vocabulary_)} columns (the model's vocabulary), "
                              f"got {fractions.shape[1]}")
+        distance = self.distance_to_training(fractions) if distance is None else np.asarray(distance, dtype=float)
         properties = tuple(dict.fromkeys(resolve_property(p) for p in properties))
         mean = {p: np.empty(len(fractions)) for p in properties}
         std = {p: np.empty(len(fractions)) for p in properties}
@@ -216,7 +255,7 @@ class ForwardModel:
         def predict_block(block: slice) -> None:  # writes its own rows of mean and std
             leaves = self._apply(self.features_.transform(fractions[block]))
             samples = _Samples(self.leaf_values_, tree_index, leaves, self.calibration_, self.target_mean_,
-                               self.target_scale_)
+                               self.target_scale_, distance[block])
             for p in properties:
                 values = samples.Trg if p == "Trg" else thermal_property(p, samples.Tg, samples.Tx, samples.Tl)
                 mean[p][block] = values.mean(axis=1)
@@ -247,16 +286,23 @@ class _Samples:
     """
 
     def __init__(self, leaf_values: np.ndarray, tree_index: np.ndarray, leaves: np.ndarray, calibration,
-                 target_mean, target_scale):
+                 target_mean, target_scale, distance: np.ndarray):
         self._leaf_values, self._tree_index, self._leaves = leaf_values, tree_index, leaves
         self._calibration = np.asarray(calibration, dtype=np.float32)
+        self._distance = np.asarray(distance, dtype=np.float32)[:, None]
         self._mean = np.asarray(target_mean, dtype=np.float32)
         self._scale = np.asarray(target_scale, dtype=np.float32)
 
     def _quantity(self, j: int) -> np.ndarray:
         z = self._leaf_values[j][self._tree_index, self._leaves]  # (n, trees), the forest's standardised space
         centre = z.mean(axis=1, keepdims=True)
-        return (centre + (z - centre) * self._calibration[j]) * self._scale[j] + self._mean[j]
+        a, b, c, q = self._calibration[j, :4]
+        extra2 = (b * self._distance ** q) ** 2 + c ** 2
+        noise = correlated_noise(z.shape[1], tuple(map(tuple, self._calibration[:, 4:].astype(float).round(6))))[:, j]
+        deviation = (z - centre) * a + noise[None, :] * np.sqrt(extra2)
+        sigma = np.sqrt(((z - centre) * a).var(axis=1, keepdims=True) + extra2)
+        deviation *= sigma / np.maximum(deviation.std(axis=1, keepdims=True), 1e-12)  # exactly the fitted σ
+        return (centre + deviation) * self._scale[j] + self._mean[j]
 
     @cached_property
     def Tl(self) -> np.ndarray:

@@ -14,7 +14,9 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 
 # Bump when the saved files or what they mean change: saved models of another format are retrained.
-FORWARD_FORMAT_VERSION = 5  # 5: the trees as plain arrays (forest.npz), the rest in model.json; 4 was a joblib pickle
+# 7: σ from (a, b, c, q) per quantity rescaled to 68 % inner-CV coverage, and the training fractions (the domain);
+# 5: the trees as plain arrays (forest.npz), the rest in model.json; 4 was a joblib pickle
+FORWARD_FORMAT_VERSION = 7
 GENERATOR_FORMAT_VERSION = 2  # 2: fingerprint block in model.json
 
 

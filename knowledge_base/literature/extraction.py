@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from alloygan.knowledge_base.literature.documents import find_documents, read_document
 from alloygan.knowledge_base.literature.errors import DocumentError
-from alloygan.knowledge_base.literature.records import ExtractedRecord, Rejection
+from alloygan.knowledge_base.literature.records import Evidence, ExtractedRecord, Rejection, rejection
 from alloygan.knowledge_base.records import Source
 from alloygan.knowledge_base.store import AlloyStore
 from alloygan.knowledge_base.progress import ProgressCallback, prefixed, report
@@ -51,8 +51,13 @@ def extract_documents(
 
     Reported to `on_progress`: each file read ("extracting", file number/total), and for the LLM
     each chunk it was asked about ("file 2/5: asking the LLM about <file>", chunks done/total)."""
-    files, problems = find_documents(paths)
+    from alloygan.knowledge_base.table_files import is_table_file
+
+    paths = [Path(p).expanduser() for p in paths]
+    tables = [p for p in paths if p.is_file() and is_table_file(p)]
+    files, problems = find_documents([p for p in paths if p not in tables])
     out = [DocumentExtraction(str(path), method, document=path.name, failed=reason) for path, reason in problems]
+    out += [extract_table_file(path) for path in tables]
     extractor = None
     if method == "llm":
         from alloygan.knowledge_base.literature.llm_extractor import LLMExtractor
@@ -80,6 +85,29 @@ def extract_documents(
         out.append(DocumentExtraction(str(path), method, document.title, document.sha256, document.n_pages,
                                       result.records, result.rejected, llm_calls=calls))
     return out
+
+
+def extract_table_file(path: Path) -> DocumentExtraction:
+    """A user's table file (CSV, XLSX, JSON) read by the reader of `kb import` (`knowledge_base.imports`):
+    its accepted rows as records, its quarantined and repeated rows as rejections (with the reason).
+    A table needs no LLM: its records are always rule-read."""
+    from alloygan.knowledge_base.imports import read_user_table
+    from alloygan.knowledge_base.table_files import TableFileError
+
+    try:
+        table = read_user_table(path)
+    except TableFileError as error:
+        return DocumentExtraction(str(path), "rules", document=path.name,
+                                  failed=str(error).removeprefix(f"{path}: "))
+    source = table.source
+    evidence = lambda location, text: Evidence(document=path.name, sha256=source.sha256, path=str(path),
+                                                location=location, quote=text)
+    records = [ExtractedRecord(composition=r.composition, formula_as_written=table.as_written[r.location][0],
+                               Tg=r.Tg, Tx=r.Tx, Tl=r.Tl, stated_unit=table.as_written[r.location][1],
+                               source=evidence(r.location, r.raw_text), method="rules") for r in table.reports]
+    rejected = [rejection(evidence(q.location, q.raw_text), "rules", q.reason) for q in table.quarantined]
+    rejected += [rejection(evidence(location, ""), "rules", what) for location, what in table.duplicates]
+    return DocumentExtraction(str(path), "rules", path.name, source.sha256, 0, records, rejected)
 
 
 def commit_records(store: AlloyStore, extractions: Iterable[DocumentExtraction]) -> dict:

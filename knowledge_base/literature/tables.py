@@ -46,6 +46,17 @@ def _unit_text(cell: str, name_match: re.Match) -> str:
     return cell[name_match.end():].strip(" ,/()[]")
 
 
+def temperature_column(cell: str) -> tuple[str, str] | None:
+    """("Tg" | "Tx" | "Tl", the unit as written after the name, may be empty) for a header cell that names
+    a characteristic temperature (`Tg (K)`, `T_x [°C]`, `liquidus temperature`); None for any other cell."""
+    cell = " ".join(cell.split())
+    for name, pattern in _NAMES.items():
+        match = pattern.match(cell)
+        if match:
+            return name, _unit_text(cell, match)
+    return None
+
+
 def find_header(grid: Sequence[Sequence[str]]) -> Header | None:
     """The first row naming a composition column and Tg, Tx and Tl columns."""
     for index, row in enumerate(grid):

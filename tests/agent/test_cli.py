@@ -20,6 +20,7 @@ def _no_llm(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.mark.slow  # end to end: two turns of `ask`, each a full design
 def test_ask_answers_with_ranked_candidates_and_continues_a_thread(run_cli):
     code, out, err = run_cli("ask", GOAL + ", top 3")
     assert code == 0, err

@@ -64,7 +64,7 @@ def test_an_invented_number_is_replaced_by_the_tool_summary(scripted_assistant):
     result = assistant.turn(f"what are the properties of {KNOWN}?", "t")
     assert result.answered_by.startswith("offline")
     assert "0.987" in result.answer and "replaced" in result.answer  # says what was wrong
-    assert f"{KNOWN} (predicted): Tg " in result.answer
+    assert f"{KNOWN} (known, measured; " in result.answer  # a known alloy: its measurements, not the model's
     stored = assistant.values("t")["messages"][-1]
     assert stored.text == result.answer  # the conversation keeps the checked answer, not the invented one
 
@@ -118,7 +118,7 @@ def test_an_unreachable_llm_falls_back_to_the_offline_planner(scripted_assistant
     assistant, _ = scripted_assistant(ConnectionError("connection refused"), ConnectionError("connection refused"))
     result = assistant.turn(f"predict {KNOWN}", "t")
     assert result.tools == ["predict_properties"]
-    assert f"{KNOWN} (predicted)" in result.answer and "could not be reached" in result.answer
+    assert f"{KNOWN} (known, measured; " in result.answer and "could not be reached" in result.answer
     assert "LLM unavailable" in result.answered_by
 
 

@@ -53,7 +53,7 @@ def test_an_invented_number_over_the_wire_is_replaced(server, run_cli):
                       {"content": f"{KNOWN} has a critical casting thickness of 73 mm."}]
     code, out, err = run_cli("ask", f"how thick can {KNOWN} be cast?")
     assert code == 0, err
-    assert f"{KNOWN} (predicted): Tg " in out and "73" in out and "replaced" in out
+    assert f"{KNOWN} (known, measured; " in out and "73" in out and "replaced" in out
     assert "answered by: offline (LLM answer had unverified numbers)" in out
     assert "tokens this turn: 20 in, 20 out (2 LLM calls)" in out
 

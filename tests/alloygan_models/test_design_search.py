@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 
 from alloygan.models.design import pipeline
 from alloygan.models.design.goal import DesignGoal
-from alloygan.models.design.ranking import DIVERSITY_AT_PCT, novelty_bonus, rank
+from alloygan.models.design.ranking import DIVERSITY_AT_PCT, distance_score, rank
 
 ELEMENTS = ("Zr", "Cu", "Al")
 
@@ -41,7 +41,7 @@ def choose_by_scoring_everything(fractions, base, meets, novelty, n_candidates, 
     """The reference: every candidate searched and scored; best score first (ties by position), each kept
     only if it is DIVERSITY_AT_PCT or more (half-L1, at.%) from every one kept before."""
     passing = meets & (novelty >= min_novelty - 1e-9)
-    score = base + novelty_bonus(novelty)
+    score = base + distance_score(novelty)  # a goal that does not ask to explore
     chosen: list[int] = []
     for row in sorted(np.flatnonzero(passing), key=lambda r: (-score[r], r)):
         if len(chosen) == n_candidates:

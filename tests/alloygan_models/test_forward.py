@@ -25,11 +25,12 @@ def test_prediction_shapes_and_consistency(model, zr_table):
     prediction = model.predict_compositions(compositions, ["Tg", "Tx", "Tl", "Trg", "gamma", "ΔTx"])
     assert set(prediction.mean) == {"Tg", "Tx", "Tl", "Trg", "gamma", "dTx"}  # aliases resolved
     assert all(v.shape == (5,) for v in prediction.mean.values())
-    # a training alloy is reproduced exactly (every tree holds it), with no spread
+    # a training alloy is reproduced (every tree holds it) but never with ±0: the fitted floor of the
+    # out-of-fold error (measurement scatter) remains; the floor's samples shift the mean of Tg = Trg·Tl a little
     truth = zr_table.frame[["Tg", "Tx", "Tl"]].to_numpy()[:5]
-    np.testing.assert_allclose(prediction.mean["Tg"], truth[:, 0], rtol=1e-5)  # leaf values are float32
+    np.testing.assert_allclose(prediction.mean["Tg"], truth[:, 0], rtol=2e-3)
     np.testing.assert_allclose(prediction.mean["Trg"], truth[:, 0] / truth[:, 2], rtol=1e-5)
-    assert np.all(prediction.std["Tg"] < 1e-2)
+    assert np.all(prediction.std["Tg"] > 1.0) and np.all(prediction.std["Trg"] > 1e-3)
 
 
 def test_uncertainty_grows_away_from_the_data(model):
@@ -49,8 +50,12 @@ def test_same_seed_same_model(zr_table):
 
 
 def test_calibration_factors_are_sane(model):
-    assert model.calibration_.shape == (3,)
-    assert np.all((model.calibration_ >= 0.25) & (model.calibration_ <= 20))
+    assert model.calibration_.shape == (3, 7)  # (a, b, c, q) and a correlation row per quantity
+    a, b, c, q = model.calibration_[:, :4].T
+    assert np.all((a > 0.1) & (a < 20)) and np.all(b >= 0) and np.all(c >= 1e-3) and np.all((q >= 0.25) & (q <= 1.5))
+    correlation = model.calibration_[:, 4:]
+    np.testing.assert_allclose(np.diag(correlation), 1.0)
+    np.testing.assert_allclose(correlation, correlation.T)
 
 
 def test_probability_of_a_range():
@@ -123,6 +128,10 @@ def test_benchmark_reports_every_gfa_average(small_benchmark):
     assert {"f1_weighted_mean", "f1_weighted_sd", "f1_macro_mean", "accuracy_mean"} <= set(over_seeds["GFA"])
     assert "weighted" in small_benchmark["protocol"]["GFA"] and small_benchmark["paper"]["GFA"]["average"] == "not stated"
     assert small_benchmark["random_80_20"]["Trg"]["r2"] > 0.3  # a working model even on 150 Cu alloys
+    for protocol in ("random_80_20", "grouped_by_system"):  # ±1σ coverage of every scored property
+        assert set(small_benchmark[protocol]["interval_coverage"]) == {"Tg", "Tx", "Tl", "Trg", "gamma"}
+        assert all(0.3 <= v <= 1.0 for v in small_benchmark[protocol]["interval_coverage"].values())
+    assert "leave_one_family_out" not in small_benchmark  # one family
 
 
 @pytest.mark.slow  # prints the benchmark above

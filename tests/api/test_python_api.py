@@ -50,7 +50,7 @@ def test_a_warm_call_trains_nothing_and_a_callback_receives_progress(fresh_home,
     assert capsys.readouterr().err == ""  # a callback given: nothing drawn on stderr
 
 
-def test_goals_as_fields_and_overrides(fresh_home):
+def test_goals_as_fields_and_overrides():  # the session's home: its models are trained once
     import alloygan
 
     answer = alloygan.design({"base_element": "Zr", "excluded_elements": ["Ag", "Be"]}, n=2, seed=1,
@@ -70,7 +70,7 @@ def test_goals_as_fields_and_overrides(fresh_home):
     (lambda a: a.predict([42]), "formulas"),
     (lambda a: a.search_literature("x", k=0), "k"),
 ])
-def test_bad_input_is_a_value_error_naming_it(call, message, fresh_home):
+def test_bad_input_is_a_value_error_naming_it(call, message):
     import alloygan
 
     with pytest.raises(ValueError, match=re.escape(message)):
@@ -85,7 +85,7 @@ def test_an_unknown_name_is_an_attribute_error():
     assert {"design", "predict", "parse_goal", "search_literature"} <= set(dir(alloygan))
 
 
-def test_printing_a_design_shows_the_goal_and_the_candidate_table(fresh_home):
+def test_printing_a_design_shows_the_goal_and_the_candidate_table():
     import alloygan
 
     answer = alloygan.design("Zr-based glass with Trg > 0.6, 2 candidates", on_progress=lambda _: None)

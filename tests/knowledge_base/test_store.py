@@ -86,3 +86,32 @@ def test_not_a_database_is_refused(tmp_path):
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="not a usable alloygan store"):
         AlloyStore(path)
+
+
+def test_a_version_1_store_is_migrated_in_place_keeping_its_reports(tmp_path):
+    from alloygan.knowledge_base import store as store_module
+
+    path = tmp_path / "v1.sqlite"
+    v1_schema = store_module._SCHEMA
+    for column in store_module._REPORT_COLUMNS_V2:
+        v1_schema = v1_schema.replace(f"    {column},\n", "")
+    db = sqlite3.connect(path)
+    db.executescript(v1_schema)
+    db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    db.execute("INSERT INTO sources(sha256, kind, title, path, added_at) VALUES (?, 'experiment', 'lab', '', 'now')",
+               ("e" * 64,))
+    db.execute("INSERT INTO reports(source_id, location, family, raw_text, formula, Tg, Tx, Tl)"
+               " VALUES (1, 'row 1', 'Zr', 'x', 'Zr50Cu50', 600, 660, 1050)")
+    db.commit()
+    columns = {row[1] for row in db.execute("PRAGMA table_info(reports)")}
+    db.close()
+    assert "doi" not in columns
+    with AlloyStore(path) as migrated:
+        (old,) = migrated.reports()
+        assert (old.composition.formula, old.Tg, old.doi) == ("Cu50Zr50", 600, "")
+        version = migrated.connection.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        assert version == str(SCHEMA_VERSION) == "2"
+        migrated.add_reports(EXPERIMENT, [Report(Composition.parse("Zr60Cu40"), 650, 700, 1100, "y", "row 2",
+                                                 source=EXPERIMENT, doi="10.1/x", critical_diameter_mm=3.0)])
+        assert {(r.location, r.doi, r.critical_diameter_mm) for r in migrated.reports()} == {
+            ("row 1", "", None), ("row 2", "10.1/x", 3.0)}

@@ -28,13 +28,16 @@ GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
 TABLE_I = Source(sha256="a" * 64, kind="published-table", title="Table I")
 README_CANDIDATE_KEYS = ["rank", "composition", "formula", "Tg", "Tx", "Tl", "Trg", "gamma", "dTx", "alpha",
                          "p_meets_goal", "p_meets", "cost_usd_per_kg", "condition", "novelty_at_pct", "nearest_known",
-                         "score", "near_miss", "misses"]
+                         "score", "near_miss", "misses", "domain", "extrapolation"]
 # the CSV headers as `design --out` and `predict --out` wrote them before the typed results
 OLD_DESIGN_CSV = ("rank,formula,Tg_mean,Tg_std,Tx_mean,Tx_std,Tl_mean,Tl_std,Trg_mean,Trg_std,gamma_mean,gamma_std,"
                   "dTx_mean,dTx_std,p_meets_goal,cost_usd_per_kg,condition_Tg,condition_Tx,condition_Tl,novelty_at_pct,"
                   "nearest_known,nearest_distance_at_pct,nearest_source,score,near_miss")
 OLD_PREDICT_CSV = ("input,formula,Tg_mean,Tg_std,Tx_mean,Tx_std,Tl_mean,Tl_std,Trg_mean,Trg_std,gamma_mean,gamma_std,"
                    "dTx_mean,dTx_std,p_good_gfa,nearest_known,nearest_distance_at_pct,error")
+# issue 10 added the domain of applicability (and, for predictions, whether the values are measured) after them
+NEW_DESIGN_CSV = ",domain,family_distance_at_pct,extrapolation"
+NEW_PREDICT_CSV = ",measured,domain,family_distance_at_pct"
 
 
 def _alloy(formula: str, Tg: float, Tx: float, Tl: float, location: str, quote: str = "") -> Alloy:
@@ -64,6 +67,8 @@ def test_a_candidate_has_the_readme_json_form_and_comes_back_from_it_unchanged(t
     candidate = Candidate.of(_pipeline_candidate(), 1, table)
     data = candidate.to_json()
     assert list(data) == README_CANDIDATE_KEYS  # a property the goal names follows the shown ones
+    assert data["domain"] == {"label": "in-domain", "distance_at_pct": 6.2, "family": "Zr",
+                              "family_distance_at_pct": None} and data["extrapolation"] is False
     assert data["Tg"] == {"mean": 696.5, "std": 23.2} and data["Trg"] == {"mean": 0.6288, "std": 0.021}
     assert data["condition"] == {"Tg": 679.5, "Tx": 727.6, "Tl": 1092.8, "Trg": 0.6218, "gamma": 0.4105}
     near = data["nearest_known"][0]
@@ -90,11 +95,16 @@ def test_a_candidates_compact_and_csv_forms(table):
     candidate = Candidate.of(_pipeline_candidate(), 2, table)
     compact = candidate.compact()
     assert list(compact) == ["rank", "formula", *SHOWN_PROPERTIES, "alpha", "p_meets_goal", "cost_usd_per_kg",
-                             "novelty_at_pct", "near_miss", "misses", "target_condition", "nearest_known"]
+                             "novelty_at_pct", "near_miss", "misses", "domain", "extrapolation", "target_condition",
+                             "nearest_known"]
     assert compact["nearest_known"][0] == {"formula": "Zr53Cu19Al14Ni10Y4", "distance_at_pct": 6.2, "Tg": 668.0,
                                            "Tx": 766.0, "Tl": 1069.0, "source": "Table I, p9 right line 24"}
     row = candidate.csv_row()
-    assert list(row) == list(CANDIDATE_CSV_COLUMNS) == OLD_DESIGN_CSV.split(",")
+    assert list(row) == list(CANDIDATE_CSV_COLUMNS) == (OLD_DESIGN_CSV + NEW_DESIGN_CSV).split(",")
+    assert (row["domain"], row["family_distance_at_pct"], row["extrapolation"]) == ("in-domain", "", False)
+    far = Candidate.of(_pipeline_candidate(novelty_at_pct=22.0, domain="outside", family_distance_at_pct=30.0), 3,
+                       table).csv_row()
+    assert (far["domain"], far["family_distance_at_pct"], far["extrapolation"]) == ("outside", 30.0, True)
     assert (row["rank"], row["Tg_mean"], row["Trg_std"], row["condition_Tl"]) == (2, 696.5, 0.021, 1092.8)
     assert (row["nearest_known"], row["nearest_distance_at_pct"], row["nearest_source"]) == (
         "Zr53Cu19Al14Ni10Y4", 6.2, "p9 right line 24")
@@ -114,7 +124,8 @@ def _prediction(table) -> Prediction:
 def test_a_prediction_and_an_input_that_cannot_be_predicted(table):
     prediction = _prediction(table)
     data = prediction.to_json()
-    assert list(data) == ["input", "composition", "formula", *SHOWN_PROPERTIES, "p_good_gfa", "nearest_known"]
+    assert list(data) == ["input", "composition", "formula", *SHOWN_PROPERTIES, "p_good_gfa", "nearest_known",
+                          "measured", "domain"]
     assert data["Tg"] == {"mean": 700.0, "std": 0.0} and data["p_good_gfa"] == 0.9877
     assert Prediction.model_validate(data) == prediction
     assert prediction.nearest_known[0] == NearestKnown.of(table.alloys[1], 0.0)
@@ -134,10 +145,10 @@ def test_predictions_as_csv_keep_the_columns(table, tmp_path):
     path = tmp_path / "p.csv"
     write_predictions_csv([_prediction(table), PredictionError(input="Qq50Zr50", error="bad")], path)
     header, good, bad = path.read_text(encoding="utf-8").splitlines()
-    assert header == OLD_PREDICT_CSV == ",".join(PREDICTION_CSV_COLUMNS)
+    assert header == OLD_PREDICT_CSV + NEW_PREDICT_CSV == ",".join(PREDICTION_CSV_COLUMNS)
     assert good.startswith("Zr54Cu19Al15Ni10Y2,Zr54Cu19Al15Ni10Y2,700.0,0.0,701.0,") and good.endswith(
-        ",0.9877,Zr54Cu19Al15Ni10Y2,0.0,")
-    assert bad == "Qq50Zr50" + "," * 17 + "bad"
+        ",0.9877,Zr54Cu19Al15Ni10Y2,0.0,,False,,")
+    assert bad == "Qq50Zr50" + "," * 17 + "bad,,,"
     assert not list(tmp_path.glob("*.tmp"))
 
 

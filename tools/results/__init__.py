@@ -41,6 +41,7 @@ from alloygan.tools.results.design import (  # noqa: F401
     Candidate,
     DesignAnswer,
     DesignStats,
+    Domain,
     GoalParse,
     NearestKnown,
     PredictedAlloy,
@@ -64,11 +65,14 @@ from alloygan.tools.results.knowledge import (  # noqa: F401
     AlloyDescription,
     AlloyDescriptions,
     AlloyQueryResult,
+    ImportedRowIssue,
     KnowledgeBaseStats,
     KnownAlloy,
     QuarantineEntry,
     ResultList,
     SourceCount,
+    TableExport,
+    TableImport,
 )
 from alloygan.tools.results.literature import (  # noqa: F401
     MAX_PASSAGE_CHARS,

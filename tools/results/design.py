@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, SerializerFunctionWrapHandler, create_model, model_serializer, model_validator
 
@@ -57,6 +57,30 @@ class NearestKnown(Result):
                 "Tl": self.Tl, "source": self.source.text()}
 
 
+class Domain(Result):
+    """Where a composition lies relative to the known alloys (the domain of applicability, README "The science"):
+    in-domain up to 8 at.% from a known alloy, edge up to 15 at.%, outside beyond (an extrapolation)."""
+
+    label: Literal["in-domain", "edge", "outside"] = Field(description="in-domain (<= 8 at.% from a known alloy), "
+                                                           "edge (<= 15 at.%) or outside (an extrapolation)")
+    distance_at_pct: float | None = Field(description="Half-L1 distance to the nearest known alloy, at.%")
+    family: str = Field(description="The composition's family (its base, majority, element)")
+    family_distance_at_pct: float | None = Field(
+        description="Distance to the nearest known alloy of the same family, at.% (null: no known alloy of it)")
+
+    @staticmethod
+    def fields(distance_at_pct: float, family: str, family_distance_at_pct: float | None) -> dict:
+        from alloygan.models.domain import domain_label
+
+        return {"label": domain_label(distance_at_pct), "distance_at_pct": rounded(distance_at_pct, 2),
+                "family": family, "family_distance_at_pct": rounded(family_distance_at_pct, 2)}  # NaN: none known
+
+    def text(self) -> str:
+        """`in-domain, 3.2 at.% (Zr family 4.1)`: what a table cell shows."""
+        family = "" if self.family_distance_at_pct is None else f" ({self.family} family {self.family_distance_at_pct:g})"
+        return f"{self.label}, {self.distance_at_pct:g} at.%{family}"
+
+
 def _nearest_compact(nearest: list[NearestKnown]) -> list[dict]:
     return [near.compact() for near in nearest[:NEAREST_SHOWN]]
 
@@ -99,8 +123,10 @@ class PredictedAlloy:
 
 
 PREDICTION_CSV_COLUMNS: tuple[str, ...] = ("input", "formula", *ESTIMATE_COLUMNS, "p_good_gfa", "nearest_known",
-                                           "nearest_distance_at_pct", "error")
-PREDICTION_UNITS = "K for Tg, Tx, Tl, dTx; mean and std (1 sigma)"
+                                           "nearest_distance_at_pct", "error", "measured", "domain",
+                                           "family_distance_at_pct")
+PREDICTION_UNITS = ("K for Tg, Tx, Tl, dTx; mean and std (1 sigma); a known alloy (measured: true) shows its measured "
+                    "values and their measurement uncertainty")
 
 
 class Prediction(_predicted_fields("_PredictionFields", input=(str, Field(description="The formula as given"))),
@@ -112,26 +138,35 @@ class Prediction(_predicted_fields("_PredictionFields", input=(str, Field(descri
 
     p_good_gfa: float | None = Field(description="Probability that Trg >= 0.6 (good glass-forming ability)")
     nearest_known: list[NearestKnown] = Field(description="Nearest known alloys, nearest first")
+    measured: bool = Field(False, description="A known alloy: the values are its measured ones (median of its "
+                           "reports, source in nearest_known[0]) with their measurement σ (the spread of its reports, "
+                           "else the typical inter-report spread), not the model's")
+    domain: Domain | None = Field(None, description="Domain of applicability: distances to the known alloys and label")
 
     @classmethod
     def of(cls, text: str, composition, prediction, row: int, p_good_gfa: float,
-           nearest_known: list[dict]) -> "Prediction":
+           nearest_known: list[dict], measured: bool = False, domain: dict | None = None) -> "Prediction":
         """From row `row` of the forward model's `PropertyPrediction` of the shown properties, and the nearest
         known alloys' fields (`NearestKnown.fields`): validated in one call, as 10,000 rows want."""
         return cls.model_validate({
             "input": text, "composition": composition.as_dict(), "formula": composition.formula,
             **{name: Estimate.fields(prediction.mean[name][row], prediction.std[name][row]) for name in SHOWN_PROPERTIES},
-            "p_good_gfa": rounded(p_good_gfa, 4), "nearest_known": nearest_known})
+            "p_good_gfa": rounded(p_good_gfa, 4), "nearest_known": nearest_known, "measured": measured,
+            "domain": domain})
 
     def compact(self) -> dict:
         return {"input": self.input, "formula": self.formula, **self._estimates_json(), "p_good_gfa": self.p_good_gfa,
+                "measured": self.measured, "domain": self.domain.to_json() if self.domain else None,
                 "nearest_known": _nearest_compact(self.nearest_known)}
 
     def csv_row(self) -> dict:
         near = self.nearest_known[0] if self.nearest_known else None
         return {"input": self.input, "formula": self.formula, **self._estimate_columns(), "p_good_gfa": self.p_good_gfa,
                 "nearest_known": near.formula if near else "",
-                "nearest_distance_at_pct": near.distance_at_pct if near else "", "error": ""}
+                "nearest_distance_at_pct": near.distance_at_pct if near else "", "error": "", "measured": self.measured,
+                "domain": self.domain.label if self.domain else "",
+                "family_distance_at_pct": "" if self.domain is None or self.domain.family_distance_at_pct is None
+                else self.domain.family_distance_at_pct}
 
 
 class PredictionError(Result):
@@ -187,7 +222,7 @@ class TargetCondition(Result):
 CANDIDATE_CSV_COLUMNS: tuple[str, ...] = (
     "rank", "formula", *ESTIMATE_COLUMNS, "p_meets_goal", "cost_usd_per_kg", "condition_Tg", "condition_Tx",
     "condition_Tl", "novelty_at_pct", "nearest_known", "nearest_distance_at_pct", "nearest_source", "score",
-    "near_miss")
+    "near_miss", "domain", "family_distance_at_pct", "extrapolation")
 
 
 class Candidate(_predicted_fields("_CandidateFields", rank=(int, Field(ge=1, description="1 = best"))),
@@ -212,6 +247,9 @@ class Candidate(_predicted_fields("_CandidateFields", rank=(int, Field(ge=1, des
     score: float | None = Field(description="Ranking utility (README: how a request is answered)")
     near_miss: bool = Field(description="The forward model predicts it misses the goal")
     misses: list[str] = Field(description="Why a near miss misses")
+    domain: Domain | None = Field(None, description="Domain of applicability: distances to the known alloys and label")
+    extrapolation: bool = Field(False, description="Outside the domain of applicability (only for a goal that asks to "
+                                "explore): its predictions are extrapolations, their σ inflated for the distance")
 
     # no return annotation: the serialization schema stays the model's
     @model_serializer(mode="wrap")
@@ -250,12 +288,16 @@ class Candidate(_predicted_fields("_CandidateFields", rank=(int, Field(ge=1, des
             novelty_at_pct=rounded(candidate.novelty_at_pct, 2),
             nearest_known=[NearestKnown.of(table.alloys[i], d, cache) for i, d in candidate.nearest],
             score=rounded(candidate.score, 4), near_miss=candidate.near_miss, misses=list(candidate.misses),
+            domain=Domain(**Domain.fields(candidate.novelty_at_pct, candidate.composition.base_element,
+                                          candidate.family_distance_at_pct)),
+            extrapolation=candidate.domain == "outside",
         )
 
     def compact(self) -> dict:
         return {"rank": self.rank, "formula": self.formula, **self._estimates_json(),
                 "p_meets_goal": self.p_meets_goal, "cost_usd_per_kg": self.cost_usd_per_kg,
                 "novelty_at_pct": self.novelty_at_pct, "near_miss": self.near_miss, "misses": self.misses,
+                "domain": self.domain.to_json() if self.domain else None, "extrapolation": self.extrapolation,
                 "target_condition": self.condition.to_json(), "nearest_known": _nearest_compact(self.nearest_known)}
 
     def csv_row(self) -> dict:
@@ -266,7 +308,9 @@ class Candidate(_predicted_fields("_CandidateFields", rank=(int, Field(ge=1, des
                 "novelty_at_pct": self.novelty_at_pct, "nearest_known": near.formula if near else "",
                 "nearest_distance_at_pct": near.distance_at_pct if near else "",
                 "nearest_source": near.source.location if near else "", "score": self.score,
-                "near_miss": self.near_miss}
+                "near_miss": self.near_miss, "domain": self.domain.label if self.domain else "",
+                "family_distance_at_pct": "" if self.domain is None or self.domain.family_distance_at_pct is None
+                else self.domain.family_distance_at_pct, "extrapolation": self.extrapolation}
 
 
 class DesignStats(Result):

@@ -153,3 +153,52 @@ class QuarantineEntry(Result):
 
     def csv_row(self) -> dict:
         return self.to_json()
+
+
+class ImportedRowIssue(Result):
+    """A row of an imported table that was not added: quarantined with the reason, or a repeat of a known report."""
+
+    location: str = Field(description="Row of the file, as a spreadsheet numbers it (header = row 1), or JSON record")
+    raw_text: str = Field("", description="The row's cells as read, joined by ' | '")
+    reason: str
+
+    def csv_row(self) -> dict:
+        return self.to_json()
+
+
+class TableImport(Result):
+    """`kb import FILE`: what a user's table added to the knowledge base (`kb import --json`)."""
+
+    schema_name = "table-import"
+
+    file: str = Field(description="Path of the imported file")
+    sha256: str = Field(description="SHA-256 of the file's bytes: the source its reports cite")
+    format: str = Field(description="csv, xlsx or json")
+    rows_read: int = Field(description="Data rows read (= added + already_present + quarantined)")
+    added: int = Field(description="Reports added to the knowledge base (with --dry-run: that would be added)")
+    already_present: int = Field(description="Rows equal to a stored report or to an earlier row; not added again")
+    quarantined: int = Field(description="Rows kept out, each with its reason")
+    written: bool = Field(description="False for --dry-run, or when this file was imported before")
+    already_imported: bool = Field(description="The same file (same SHA-256) was imported before: nothing added")
+    unit_note: str = Field("", description="How temperatures were read when the file states no unit")
+    ignored_columns: list[str] = Field(default_factory=list, description="Columns that are not read")
+    quarantined_rows: list[ImportedRowIssue] = Field(default_factory=list)
+    duplicate_rows: list[ImportedRowIssue] = Field(default_factory=list)
+    unique_compositions: int = Field(description="Alloys in the knowledge base after the import")
+
+    def compact(self) -> dict:
+        data = self.to_json()
+        data["quarantined_rows"] = [row.compact() for row in self.quarantined_rows[:MAX_LISTED]]
+        data["duplicate_rows"] = [row.compact() for row in self.duplicate_rows[:MAX_LISTED]]
+        return data
+
+
+class TableExport(Result):
+    """`kb export FILE`: the stored reports written in the format `kb import` reads (`kb export --json`)."""
+
+    schema_name = "table-export"
+
+    file: str
+    format: str = Field(description="csv, xlsx or json (from the file's suffix)")
+    rows: int = Field(description="Reports written (one row each; quarantined rows are not exported)")
+    columns: list[str] = Field(description="The header written")
