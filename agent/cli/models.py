@@ -111,7 +111,6 @@ def _print_prediction_blocks(results: list[Prediction | PredictionError]) -> Non
             domain = f"; {p.domain.text()}" if p.domain else ""
             console.print(f"    nearest known {near.formula} ({near.distance_at_pct:g} at.% away){domain}",
                           style="dim", soft_wrap=True, markup=False)
-    _print_measured_sources(results)
 
 
 def bench_forward(

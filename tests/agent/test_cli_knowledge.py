@@ -96,3 +96,13 @@ def test_parse_goal_json(run_cli):
     assert goal["base_element"] == "Cu" and goal["excluded_elements"] == ["Be", "Hf"]
     assert goal["constraints"] == [{"property": "gamma", "min": 0.41, "max": None}]
     assert goal["max_elements"] == 4 and goal["max_cost_usd_per_kg"] == 30 and goal["not_understood"] == []
+
+
+@pytest.mark.parametrize("width", [80, 400])  # the narrow blocks and the wide table
+def test_predict_names_a_known_alloys_source_once(run_cli, monkeypatch, width):
+    from alloygan.agent.cli.output import console
+
+    monkeypatch.setattr(console, "width", width)
+    code, out, err = run_cli("predict", "Zr55Cu30Al10Ni5")
+    assert code == 0, err
+    assert out.count("Zr55Cu30Al10Ni5: measured") == 1 and out.count("(known): the alloy is in") == 1
