@@ -25,6 +25,7 @@ from alloygan.tools.results.base import (  # noqa: F401
     SHOWN_PROPERTIES,
     TEMPERATURE_LIKE,
     Estimate,
+    FlatResult,
     Result,
     SourceRef,
     SparseResult,

@@ -55,6 +55,13 @@ def frame(rows: Iterable[dict]):
     return pd.DataFrame(list(rows))
 
 
+class FlatResult(Result):
+    """A result whose JSON form is already flat: its CSV row is that form."""
+
+    def csv_row(self) -> dict:
+        return self.to_json()
+
+
 class SparseResult(Result):
     """A result with keys that appear only when set (`omitted_when_none`), also where it is nested in another."""
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import Field, create_model
 
-from alloygan.tools.results.base import Result, SourceRef, SparseResult, rounded
+from alloygan.tools.results.base import FlatResult, Result, SourceRef, SparseResult, rounded
 
 MAX_LISTED = 25  # records a compact form lists at most; the full result stays the tool's artifact
 
@@ -140,7 +140,7 @@ class KnowledgeBaseStats(SparseResult):
     built_from: str | None = Field(None, description="What the last build read (only after a build)")
 
 
-class QuarantineEntry(Result):
+class QuarantineEntry(FlatResult):
     """A row kept out of the knowledge base, with the reason (`kb quarantine --json`)."""
 
     raw_text: str = Field(description="The row as printed")
@@ -151,19 +151,13 @@ class QuarantineEntry(Result):
     document: str
     sha256: str
 
-    def csv_row(self) -> dict:
-        return self.to_json()
 
-
-class ImportedRowIssue(Result):
+class ImportedRowIssue(FlatResult):
     """A row of an imported table that was not added: quarantined with the reason, or a repeat of a known report."""
 
     location: str = Field(description="Row of the file, as a spreadsheet numbers it (header = row 1), or JSON record")
     raw_text: str = Field("", description="The row's cells as read, joined by ' | '")
     reason: str
-
-    def csv_row(self) -> dict:
-        return self.to_json()
 
 
 class TableImport(Result):

@@ -6,14 +6,14 @@ from typing import Literal
 from pydantic import Field
 
 from alloygan.knowledge_base.literature.records import Evidence, Rejection
-from alloygan.tools.results.base import Result, frame
+from alloygan.tools.results.base import FlatResult, Result, frame
 from alloygan.tools.results.knowledge import MAX_LISTED, ResultList
 
 MAX_PASSAGE_CHARS = 700  # of a passage's text in the compact form
 MAX_QUOTE_CHARS = 200  # of an extracted record's quote in the compact form
 
 
-class LiteratureHit(Result):
+class LiteratureHit(FlatResult):
     """A passage of an indexed document found by a search, with its citation (`lit search --json`)."""
 
     schema_name = "literature-hit"
@@ -30,9 +30,6 @@ class LiteratureHit(Result):
         return {"document": self.document, "page": self.page, "score": round(self.score, 3),
                 "text": self.text[:MAX_PASSAGE_CHARS]}
 
-    def csv_row(self) -> dict:
-        return self.to_json()
-
 
 class LiteratureSearch(ResultList):
     """The passages found for a query, best first."""
@@ -46,7 +43,7 @@ class LiteratureSearch(ResultList):
         return frame(hit.to_json() for hit in self.passages)
 
 
-class IndexedDocument(Result):
+class IndexedDocument(FlatResult):
     """A document in the literature index (`lit documents --json`)."""
 
     document: str
@@ -55,11 +52,8 @@ class IndexedDocument(Result):
     pages: int
     chunks: int
 
-    def csv_row(self) -> dict:
-        return self.to_json()
 
-
-class IngestedFile(Result):
+class IngestedFile(FlatResult):
     path: str
     status: Literal["added", "known", "failed"] = Field(description="known: every chunk was already indexed")
     document: str = ""
@@ -69,9 +63,6 @@ class IngestedFile(Result):
     chunks_known: int = 0
     reason: str = Field("", description="Why the file could not be read (status failed)")
     seconds: float = 0.0
-
-    def csv_row(self) -> dict:
-        return self.to_json()
 
 
 class IngestTotals(Result):
