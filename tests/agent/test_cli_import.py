@@ -67,7 +67,9 @@ def test_provenance_and_importing_twice_adds_nothing(run_cli, fresh_home, tmp_pa
     assert dry["added"] == 97 and not dry["written"] and _json(run_cli, "kb", "stats") == stats
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".json"])
+# the fast tier round-trips CSV; XLSX and JSON (about 2 s each) in the slow tier
+@pytest.mark.parametrize("suffix", [".csv", pytest.param(".xlsx", marks=pytest.mark.slow),
+                                    pytest.param(".json", marks=pytest.mark.slow)])
 def test_import_round_trips_export(run_cli, tmp_path, monkeypatch, suffix):
     monkeypatch.setenv("ALLOYGAN_HOME", str(tmp_path / "home1"))
     mine = tmp_path / "mine.csv"

@@ -50,7 +50,8 @@ def test_a_warm_call_trains_nothing_and_a_callback_receives_progress(fresh_home,
     assert capsys.readouterr().err == ""  # a callback given: nothing drawn on stderr
 
 
-def test_goals_as_fields_and_overrides():  # the session's home: its models are trained once
+@pytest.mark.slow  # a full design (about 5 s); the README example covers a design in the fast tier
+def test_goals_as_fields_and_overrides():
     import alloygan
 
     answer = alloygan.design({"base_element": "Zr", "excluded_elements": ["Ag", "Be"]}, n=2, seed=1,
