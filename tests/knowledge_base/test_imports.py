@@ -12,7 +12,6 @@ from alloygan.knowledge_base.imports import (
     export_rows,
     read_user_table,
 )
-from alloygan.knowledge_base.store import AlloyStore
 from alloygan.knowledge_base.table_files import MAX_ROWS, TableFileError, write_table_file
 from alloygan.knowledge_base.table_miner import sha256_of, shipped_table
 
@@ -20,14 +19,6 @@ from alloygan.knowledge_base.table_miner import sha256_of, shipped_table
 @pytest.fixture(scope="module")
 def known():
     return shipped_table().reports
-
-
-@pytest.fixture
-def store(tmp_path):
-    with AlloyStore(tmp_path / "store.sqlite") as store:
-        table = shipped_table()
-        store.replace_source(table.source, table.reports, table.quarantined)
-        yield store
 
 
 def _write(path, text: str):

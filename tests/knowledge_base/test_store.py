@@ -17,14 +17,6 @@ def report(formula: str, tg: float, location: str) -> Report:
     return Report(Composition.parse(formula), tg, tg + 60, tg + 450, formula, location, family="Zr", source=EXPERIMENT)
 
 
-@pytest.fixture
-def store(tmp_path):
-    with AlloyStore(tmp_path / "kb.sqlite") as s:
-        table = shipped_table()
-        s.replace_source(table.source, table.reports, table.quarantined)
-        yield s
-
-
 def test_schema_version_and_wal(store):
     db = store.connection
     assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
