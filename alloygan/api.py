@@ -21,9 +21,6 @@ if TYPE_CHECKING:
     from alloygan.models.design.goal import DesignGoal
     from alloygan.tools.results import DesignAnswer, GoalParse, LiteratureSearch, Predictions
 
-MAX_FORMULAS = 100_000  # one call's inputs; `alloygan predict --file` takes the same
-
-
 @contextmanager
 def _reporting(on_progress: ProgressCallback | None, message: str) -> Iterator[Callable[[Any], None]]:
     """The caller's callback, or the CLI's one adapter (one line per stage on stderr in a notebook)."""
@@ -85,14 +82,14 @@ def predict(formulas: str | Sequence[str], on_progress: ProgressCallback | None 
     A formula that cannot be predicted gives a `PredictionError` in its place (`.failed()` lists them).
     """
     from alloygan.tools.errors import ToolInputError
-    from alloygan.tools.prediction import predict_properties
+    from alloygan.tools.prediction import MAX_INPUTS, predict_properties
     from alloygan.tools.results import Predictions
 
     inputs = [formulas] if isinstance(formulas, str) else list(formulas)
     if not inputs or not all(isinstance(f, str) for f in inputs):
         raise ToolInputError("formulas: give a formula or a list of formulas (strings), e.g. 'Zr55Cu30Al10Ni5'")
-    if len(inputs) > MAX_FORMULAS:
-        raise ToolInputError(f"formulas: {len(inputs):,} given; at most {MAX_FORMULAS:,} per call")
+    if len(inputs) > MAX_INPUTS:
+        raise ToolInputError(f"formulas: {len(inputs):,} given; at most {MAX_INPUTS:,} per call")
     with _reporting(on_progress, "predicting") as report:
         return Predictions(predictions=predict_properties(inputs, on_progress=report))
 

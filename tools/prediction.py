@@ -74,6 +74,9 @@ def _collection_paused() -> Iterator[None]:
             gc.enable()
 
 
+MAX_INPUTS = 100_000  # compositions per call: `predict --file` and the Python API
+
+
 def read_composition_column(path: Path) -> list[str]:
     """The `composition` column of a CSV file (the error names the file and the columns it has)."""
     path = Path(path)
@@ -85,7 +88,12 @@ def read_composition_column(path: Path) -> list[str]:
             columns = reader.fieldnames or []
             if "composition" not in columns:
                 raise ToolInputError(f"--file {path}: needs a 'composition' column; it has {', '.join(columns) or 'none'}")
-            return [row["composition"] or "" for row in reader]
+            formulas = []
+            for row in reader:
+                if len(formulas) == MAX_INPUTS:
+                    raise ToolInputError(f"--file {path}: more than {MAX_INPUTS:,} compositions; split the file")
+                formulas.append(row["composition"] or "")
+            return formulas
     except (UnicodeDecodeError, csv.Error) as error:
         raise ToolInputError(f"--file {path}: not a readable CSV ({error})") from None
 

@@ -106,3 +106,14 @@ def test_predict_names_a_known_alloys_source_once(run_cli, monkeypatch, width):
     code, out, err = run_cli("predict", "Zr55Cu30Al10Ni5")
     assert code == 0, err
     assert out.count("Zr55Cu30Al10Ni5: measured") == 1 and out.count("(known): the alloy is in") == 1
+
+
+def test_predict_file_with_more_compositions_than_the_bound_is_one_line_exit_2(run_cli, tmp_path, monkeypatch):
+    import alloygan.tools.prediction as prediction
+
+    monkeypatch.setattr(prediction, "MAX_INPUTS", 3)
+    rows = tmp_path / "many.csv"
+    rows.write_text("composition\n" + "Cu50Zr50\n" * 4)
+    code, out, err = run_cli("predict", "--file", str(rows))
+    assert code == 2 and out == "" and "more than 3 compositions; split the file" in err
+    assert len(err.strip().splitlines()) == 1

@@ -69,6 +69,7 @@ def test_goals_as_fields_and_overrides():
     (lambda a: a.design("Zr glass with Trg > 1.5"), "cannot hold"),
     (lambda a: a.predict([]), "formulas"),
     (lambda a: a.predict([42]), "formulas"),
+    (lambda a: a.predict(["Cu50Zr50"] * 100_001), "at most 100,000 per call"),
     (lambda a: a.search_literature("x", k=0), "k"),
 ])
 def test_bad_input_is_a_value_error_naming_it(call, message):
