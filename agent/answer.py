@@ -183,6 +183,27 @@ def summarize(tool_messages: Sequence[ToolMessage], show_candidates: bool = True
     return "\n\n".join(p for p in paragraphs if p)
 
 
+def attribution(model: str, computed: bool) -> str:
+    """The line under the LLM's prose saying which part it wrote."""
+    who = f"the LLM ({model})" if model else "the LLM"
+    if computed:
+        return (f"(The text above was written by {who}; the candidates, predictions and every other number below "
+                "were computed by alloygan's tools.)")
+    return f"(Written by {who}; no tool was run for it.)"
+
+
+def compose(tool_messages: Sequence[ToolMessage], llm_text: str = "", model: str = "", note: str = "",
+            show_candidates: bool = True) -> str:
+    """A turn's answer: the LLM's prose (attributed) if it wrote any, then the tools' results written by code,
+    then the note (e.g. why the LLM was not used)."""
+    parts = [f"{llm_text.strip()}\n\n{attribution(model, bool(tool_messages))}"] if llm_text.strip() else []
+    if tool_messages:
+        parts.append(summarize(tool_messages, show_candidates))
+    if note:
+        parts.append(f"({note})")
+    return "\n\n".join(part for part in parts if part.strip())
+
+
 def help_answer(not_understood: Sequence[str] = ()) -> str:
     intro = "I could not tell what to do with that."
     if not_understood:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,11 +18,10 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.errors import GraphRecursionError
 
-from alloygan.agent.answer import summarize
+from alloygan.agent.answer import compose
 from alloygan.agent.state import AgentContext, current_turn, turn_tool_messages
 from alloygan.knowledge_base.progress import ProgressCallback
 from alloygan.models.design.goal import DesignGoal
-from alloygan.tools.errors import ToolInputError
 from alloygan.tools.results import DesignAnswer
 from alloygan.tools.settings import AgentSettings, chat_model as llm_chat_model, settings as load_settings
 
@@ -34,12 +34,15 @@ class TurnCancelled(Exception):
 class TurnResult:
     thread: str
     answer: str
-    answered_by: str
+    answered_by: str  # "llm", "offline", "offline: <why the LLM was not used>", "llm replaced: <why>"
     goal: DesignGoal | None  # the conversation's current goal
     design: DesignAnswer | None  # the design run in this turn, if any
     usage: dict = field(default_factory=dict)
     tools: list[str] = field(default_factory=list)  # tools called this turn, in order
-    brief: str = ""  # the answer without the candidate list, for screens that show the candidate table
+    brief: str = ""  # the answer without the candidate list (when a table shows them) and without the note on who
+    # answered (a screen shows `answered_by` once)
+    llm_text: str = ""  # the part of the answer the LLM wrote ("" when none)
+    llm_model: str = ""  # the model that wrote it, as the server names it
 
 
 @contextmanager
@@ -70,9 +73,10 @@ def new_thread_id() -> str:
     return uuid.uuid4().hex[:10]
 
 
-def planner_description(kind: str, configured: bool, model: str | None) -> str:
+def planner_description(kind: str, configured: bool, model: str | None, where: str | None = None) -> str:
     if kind == "llm":
-        return f"LLM planner ({model})"
+        at = f" at {where}" if where else ""
+        return f"LLM planner ({model}{at}; the offline planner finishes a turn when the LLM fails)"
     if configured:
         return "offline planner (deterministic rules; LLM configured but not used)"
     return ("offline planner (deterministic rules; no LLM configured: set ALLOYGAN_LLM_BASE_URL and "
@@ -95,14 +99,15 @@ class Assistant:
         choice = planner or self.config.planner
         tools = agent_tools()
         if chat_model is None and (choice == "llm" or (choice == "auto" and llm.configured)):
-            chat_model = llm_chat_model(llm, purpose="the LLM planner")
+            chat_model = llm_chat_model(llm, purpose="ALLOYGAN_AGENT_PLANNER=llm", alternative=(
+                "or use the offline planner (--offline, or ALLOYGAN_AGENT_PLANNER=offline)"))
         if chat_model is not None and choice != "offline":
             from alloygan.agent.planners.llm import LLMPlanner
 
             self.planner_kind = "llm"
             model_name = getattr(chat_model, "model_name", None) or getattr(chat_model, "model", None) or type(chat_model).__name__
-            self.description = planner_description("llm", True, str(model_name))
-            node = LLMPlanner(chat_model, tools, self.config)
+            self.description = planner_description("llm", True, str(model_name), llm.base_url)
+            node = LLMPlanner(chat_model, tools, self.config, llm)
         else:
             from alloygan.agent.planners.offline import OfflinePlanner
 
@@ -131,11 +136,12 @@ class Assistant:
     def thread_exists(self, thread: str) -> bool:
         return self.checkpointer.get_tuple({"configurable": {"thread_id": thread}}) is not None
 
-    def require_thread(self, thread: str) -> str:
-        if not self.thread_exists(thread):
-            raise ToolInputError(f"--thread {thread}: no conversation with that id; omit --thread to start one "
-                                 "(each answer prints its thread id)")
-        return thread
+    def open_thread(self, thread: str) -> bool:
+        """Check a --thread name (ToolInputError if it is not one): True when it starts a new conversation,
+        False when it continues a stored one."""
+        from alloygan.agent.threads import open_thread
+
+        return open_thread(self.checkpointer, thread)
 
     def values(self, thread: str) -> dict:
         return dict(self.graph.get_state(self._config(thread)).values or {})
@@ -153,17 +159,18 @@ class Assistant:
     def turn(self, text: str, thread: str, on_progress: ProgressCallback | None = None) -> TurnResult:
         """Run one user message to an answer. Ctrl-C raises TurnCancelled with the thread left consistent."""
         config = self._config(thread)
-        start = {"messages": [HumanMessage(text)], "turn_usage": {}, "answered_by": ""}
+        start = {"messages": [HumanMessage(text)], "turn_usage": {}, "answered_by": "", "llm_text": "",
+                 "llm_model": "", "llm_failure": "", "llm_notes": [], "turn_started": time.time()}
         cancelled = threading.Event()
         try:
             with cancel_on_interrupt(cancelled):
                 self.graph.invoke(start, config, context=AgentContext(on_progress=on_progress, cancelled=cancelled))
         except KeyboardInterrupt:
-            self._close_turn(config, "(turn cancelled by the user)", "cancelled")
+            self._close_turn(config, "(turn cancelled by the user)", "offline: the turn was cancelled")
             raise TurnCancelled() from None
         except GraphRecursionError:
             self._close_turn(config, f"(Stopped after {self.config.recursion_limit} steps, the limit of one turn.)",
-                             "offline (step limit)")
+                             f"offline: stopped after {self.config.recursion_limit} steps (ALLOYGAN_AGENT_RECURSION_LIMIT)")
         return self._result(thread)
 
     def _close_turn(self, config: dict, reason: str, answered_by: str) -> None:
@@ -175,7 +182,7 @@ class Assistant:
             closing += [ToolMessage("error: not run (the turn was stopped)", tool_call_id=c["id"], name=c["name"],
                                     status="error") for c in last.tool_calls]
         done = turn_tool_messages(messages)
-        answer = f"{summarize(done)}\n\n{reason}" if done else reason
+        answer = f"{compose(done)}\n\n{reason}" if done else reason
         closing.append(AIMessage(answer))
         self.graph.update_state(config, {"messages": closing, "answered_by": answered_by}, as_node="over_budget")
 
@@ -190,6 +197,8 @@ class Assistant:
         designed = next((DesignAnswer.model_validate(m.artifact) for m in reversed(results)
                          if m.name == "design_alloys" and m.status != "error" and m.artifact is not None), None)
         answered_by = values.get("answered_by") or self.planner_kind
-        brief = summarize(results, show_candidates=False) if designed is not None and answered_by == "offline" else answer
+        llm_text, model = values.get("llm_text") or "", values.get("llm_model") or ""
+        brief = compose(results, llm_text, model, show_candidates=designed is None) if results or llm_text else answer
         return TurnResult(thread, answer, answered_by, self.current_goal(thread), designed,
-                          dict(values.get("turn_usage") or {}), [m.name or "" for m in results], brief)
+                          dict(values.get("turn_usage") or {}), [m.name or "" for m in results], brief, llm_text,
+                          model)

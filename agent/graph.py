@@ -66,7 +66,8 @@ def build_graph(planner: Planner, tools: Sequence[BaseTool], checkpointer=None, 
         done = turn_tool_messages(state["messages"])
         answer = (f"{summarize(done)}\n\n(Stopped: the budget of {max_tool_calls} tool calls per turn was used up; "
                   "ask a narrower question to continue.)")
-        return {"messages": [*skipped, AIMessage(answer)], "answered_by": "offline (tool budget used up)"}
+        return {"messages": [*skipped, AIMessage(answer)], "answered_by": f"offline: the budget of {max_tool_calls} tool calls per turn was used up "
+                                                                "(ALLOYGAN_AGENT_MAX_TOOL_CALLS)"}
 
     builder = StateGraph(State, context_schema=AgentContext)
     builder.add_node("planner", planner)

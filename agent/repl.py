@@ -43,9 +43,8 @@ def render_turn(result: TurnResult, console: Console) -> None:
 
     if result.design is not None:
         print_design(result.design)
-    text = result.brief if result.design is not None else result.answer
-    if text.strip():
-        console.print(Text(text), soft_wrap=True)
+    if result.brief.strip():
+        console.print(Text(result.brief), soft_wrap=True)
     if result.answered_by not in ("offline", "llm"):
         console.print(f"answered by: {result.answered_by}", style="dim", markup=False)
     if result.usage.get("llm_calls"):

@@ -18,7 +18,12 @@ class State(TypedDict, total=False):
     goal: dict | None  # the conversation's current design goal (strict bounds kept); follow-ups refine it
     design: dict | None  # the last design answer, with the full candidate records
     turn_usage: dict[str, int]  # token usage of this turn's LLM calls
-    answered_by: str  # who wrote this turn's answer: "llm", "offline", or "offline (...why...)"
+    answered_by: str  # who wrote this turn's answer: "llm", "offline", "offline: <why>" or "llm replaced: <why>"
+    llm_text: str  # the prose the LLM wrote this turn ("" when none): shown, attributed, above the computed results
+    llm_model: str  # the model that answered, as the server names it
+    llm_failure: str  # why the LLM is not used for the rest of this turn ("" while it is): the circuit breaker
+    llm_notes: list[str]  # what the LLM's help came to this turn (e.g. a goal refinement ignored, and why)
+    turn_started: float  # time.time() when the turn began (the per-turn wall budget counts from it)
 
 
 @dataclass(frozen=True)

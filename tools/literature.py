@@ -128,16 +128,24 @@ def extraction_method(requested: str | None) -> str:
 
 def extract_alloy_data(args: ExtractArgs, chat_model: Any = None,
                        on_progress: ProgressCallback | None = None) -> Extraction:
-    """Alloy records with provenance (and the rejected candidates with reasons); `commit` stores them."""
-    from alloygan.knowledge_base.literature.extraction import commit_records, extract_documents
+    """Alloy records with provenance (and the rejected candidates with reasons); `commit` stores them.
+
+    With the LLM, an endpoint failure is no error: the rules read the documents the LLM had not finished, the LLM
+    is asked nothing more, and `notes` says why (one line); `--commit` then stores those rule records as `--rules`
+    would. `method` says what produced the records. A `chat_model` passed in is called directly (no settings)."""
+    from alloygan.knowledge_base.literature.extraction import commit_records, extract_documents, extraction_notes
 
     paths = _existing(args.paths)
     method = extraction_method(args.method)
+    llm_settings = None
     if method == "llm" and chat_model is None:
         from alloygan.tools.settings import chat_model as llm_chat_model
+        from alloygan.tools.settings import settings
 
-        chat_model = llm_chat_model(purpose="--llm extraction")
-    extractions = extract_documents(paths, method, chat_model=chat_model, on_progress=on_progress)
+        llm_settings = settings().llm
+        chat_model = llm_chat_model(llm_settings, purpose="--llm extraction")
+    extractions = extract_documents(paths, method, chat_model=chat_model, on_progress=on_progress,
+                                    llm_settings=llm_settings)
     if extractions and all(e.failed for e in extractions):
         raise _all_failed([(e.path, e.failed) for e in extractions])
     committed = None
@@ -146,9 +154,11 @@ def extract_alloy_data(args: ExtractArgs, chat_model: Any = None,
 
         with open_store() as store:
             committed = CommittedCount(**commit_records(store, extractions))
-    return Extraction(method=method, records=[ExtractedRecord.of(r) for e in extractions for r in e.records],
+    produced = "llm" if any(e.method == "llm" and not e.failed for e in extractions) else "rules"
+    return Extraction(method=produced, records=[ExtractedRecord.of(r) for e in extractions for r in e.records],
                       rejected=[r for e in extractions for r in e.rejected],
-                      documents=[ExtractedDocument(**e.summary()) for e in extractions], committed=committed)
+                      documents=[ExtractedDocument(**e.summary()) for e in extractions], committed=committed,
+                      notes=extraction_notes(extractions))
 
 
 def discover_papers(args: DiscoverArgs) -> Discovery:

@@ -45,6 +45,8 @@ class AgentSettings(BaseModel):
     max_tool_calls: int = Field(6, ge=1, le=50, description="Tool calls allowed in one turn (the budget)")
     recursion_limit: int = Field(20, ge=4, le=200, description="Graph steps allowed in one turn (LangGraph recursion limit)")
     history_turns: int = Field(8, ge=1, le=100, description="Earlier turns of the conversation sent to the LLM")
+    turn_seconds: float = Field(120.0, ge=5, le=3600, description="Wall-clock budget of one turn's LLM requests: "
+                                "once used up, the rest of the turn is finished offline")
 
 
 class PathSettings(BaseModel):
@@ -154,9 +156,10 @@ def setting_names() -> list[str]:
     return names
 
 
-def chat_model(llm: LLMSettings | None = None, purpose: str = "--llm"):
+def chat_model(llm: LLMSettings | None = None, purpose: str = "--llm",
+               alternative: str = "or use the offline rules (--rules)"):
     """A `ChatOpenAI` for the configured endpoint (`settings().llm` unless given; no tools bound);
-    `LLMNotConfiguredError` naming the variables to set when there is none."""
-    from alloygan.knowledge_base.literature.llm_settings import chat_model_from_settings
+    `LLMNotConfiguredError` naming the variables to set, and `alternative`, when there is none."""
+    from alloygan.knowledge_base.literature.llm_client import chat_model_from_settings
 
-    return chat_model_from_settings(llm or settings().llm, purpose)
+    return chat_model_from_settings(llm or settings().llm, purpose, alternative)

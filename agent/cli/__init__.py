@@ -16,6 +16,7 @@ from alloygan.agent.cli import lit
 from alloygan.agent.cli import chat, experiments
 from alloygan.agent.cli import report
 from alloygan.agent.cli import schema
+from alloygan.agent.cli import threads
 from alloygan.agent.cli.output import err_console, print_error
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ app.command("design")(design.design)
 app.command("ask")(chat.ask)
 app.command("chat")(chat.chat)
 app.command("batch")(chat.batch)
+app.add_typer(threads.app, name="threads")
 app.add_typer(experiments.app, name="experiments")
 app.command("report")(report.report)
 app.command("schema")(schema.schema)

@@ -9,8 +9,10 @@ from rich.table import Table
 from rich.text import Text
 
 from alloygan.agent.cli.output import console, err_console, fail, print_json, progress
+from alloygan.agent.cli.threads import start_or_continue
 
-THREAD_HELP = "Continue this conversation (its id is printed after each answer)."
+THREAD_HELP = ("Continue this conversation (its id is printed after each answer), or start one of this name "
+               "(1-64 letters, digits, _ - .).")
 OFFLINE_HELP = "Use the offline planner even when an LLM is configured."
 
 
@@ -23,7 +25,7 @@ def _assistant(offline: bool):
 def ask(
     text: str = typer.Argument(..., help='A request or question, e.g. "find Zr-based glass with Trg>0.6 avoiding Ag".'),
     thread: Optional[str] = typer.Option(None, "--thread", help=THREAD_HELP),
-    json_out: bool = typer.Option(False, "--json", help='Print {"answer", "goal", "candidates", "thread"} as JSON.'),
+    json_out: bool = typer.Option(False, "--json", help='Print {"answer", "answered_by", "llm_text", "llm_model", "goal", "candidates", "thread"} as JSON.'),
     offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
 ) -> None:
     """One turn with the assistant (LLM planner when configured, else offline rules), printed."""
@@ -33,7 +35,7 @@ def ask(
     if not text.strip():
         fail('the request is empty; e.g. alloygan ask "find Zr-based glass with Trg>0.6 avoiding Ag"')
     with _assistant(offline) as assistant:
-        thread_id = assistant.require_thread(thread) if thread else new_thread_id()
+        thread_id = start_or_continue(assistant, thread) if thread is not None else new_thread_id()
         err_console.print(assistant.description, style="dim", markup=False)
         try:
             result = run_turn(assistant, text, thread_id, err_console if json_out else console)
@@ -47,7 +49,8 @@ def ask(
         # the goal as `parse-goal --json` shows it, with the words of this turn's design request not understood
         unused = design.not_understood if design else []
         goal = GoalParse(goal=result.goal, not_understood=unused) if result.goal else None
-        print_json({"answer": result.answer, "goal": goal.to_json() if goal else None,
+        print_json({"answer": result.answer, "answered_by": result.answered_by, "llm_text": result.llm_text or None,
+                    "llm_model": result.llm_model or None, "goal": goal.to_json() if goal else None,
                     "candidates": [c.to_json() for c in design.candidates] if design else [], "thread": thread_id})
         return
     render_turn(result, console)
@@ -56,7 +59,7 @@ def ask(
 
 
 def chat(
-    thread: Optional[str] = typer.Option(None, "--thread", help="Resume this conversation."),
+    thread: Optional[str] = typer.Option(None, "--thread", help=THREAD_HELP),
     offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
 ) -> None:
     """A conversation in the terminal: goals, follow-ups that refine them, /candidates, /log, /quit."""
@@ -64,7 +67,7 @@ def chat(
     from alloygan.agent.repl import ChatSession
 
     with _assistant(offline) as assistant:
-        thread_id = assistant.require_thread(thread) if thread else new_thread_id()
+        thread_id = start_or_continue(assistant, thread) if thread is not None else new_thread_id()
         ChatSession(assistant, thread_id, console).run()
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Optional
 import typer
 from rich.table import Table
 
-from alloygan.agent.cli.output import console, fail, print_json, print_result, progress
+from alloygan.agent.cli.output import console, err_console, fail, print_json, print_result, progress
 from alloygan.knowledge_base.progress import Progress
 
 if TYPE_CHECKING:  # the CLI imports the tools layer when a command runs
@@ -101,7 +101,10 @@ def extract(
     json_out: bool = typer.Option(False, "--json", help="Print the records as a JSON array (temperatures in K)."),
     details: bool = typer.Option(False, "--details", help="With --json: also the rejected candidates and per-file results."),
 ) -> None:
-    """Alloy records (composition, Tg, Tx, Tl in K) with provenance: document, page, quote."""
+    """Alloy records (composition, Tg, Tx, Tl in K) with provenance: document, page, quote.
+
+    With --llm, an LLM that cannot be reached, refuses or times out is asked no more: the rules read the documents
+    instead (a one-line note says so; --commit then stores the rule records)."""
     from alloygan.tools.arguments import validated
     from alloygan.tools.literature import ExtractArgs, extract_alloy_data
 
@@ -112,6 +115,9 @@ def extract(
     with progress("extracting") as on_progress:
         result = extract_alloy_data(args, on_progress=on_progress)
     print_result(result if details else result.records, json_out, lambda _: _print_extraction(result))
+    if json_out:  # stdout is the JSON; the notes (also in --details' JSON) go to the screen
+        for note in result.notes:
+            err_console.print(f"note: {note}", style="yellow", highlight=False, markup=False, soft_wrap=True)
 
 
 def _print_extraction(result: Extraction) -> None:
@@ -139,11 +145,16 @@ def _print_extraction(result: Extraction) -> None:
         console.print(f"{len(rejected)} candidates rejected (first 10; all with --json --details):")
         for r in rejected[:10]:
             console.print(f"  {r.location}: {r.reason}", highlight=False, markup=False)
+    for note in result.notes:
+        console.print(f"note: {note}", style="yellow", highlight=False, markup=False, soft_wrap=True)
     if result.committed is None:
         console.print("Nothing written (add --commit to store the records).", style="dim")
     else:
         c = result.committed
-        console.print(f"Knowledge base: {c.added} reports added, {c.already_present} already present.")
+        by_rules = any(d.llm_failure for d in result.documents)
+        console.print(f"Knowledge base: {c.added} reports added, {c.already_present} already present"
+                      f"{' (the rule records of the documents the LLM did not read, as --rules stores them)' if by_rules else ''}.",
+                      highlight=False)
 
 
 @app.command("discover")

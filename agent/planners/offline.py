@@ -113,10 +113,26 @@ def _design_call(request: Request, goal: dict | None) -> ToolCall | None:
 
 def route(text: str, goal: dict | None) -> list[ToolCall]:
     """The tool calls for the user's words (empty: nothing to run)."""
-    return _route(Request(text), goal)
+    return route_request(Request(text), goal)
 
 
-def _route(request: Request, goal: dict | None) -> list[ToolCall]:
+# the words by which a user asks for a change of stored state, per tool that makes one
+_CHANGES = {
+    "log_experiment_suggestion": re.compile(r"(?i)\b(log|save)\b"),
+    "record_experiment_result": re.compile(r"(?i)\b(record|measured|we (cast|made|got))\b"),
+    "train_models": _TRAIN,
+    "extract_alloy_data": re.compile(r"(?i)\b(extract|mine|commit)\b"),
+}
+
+
+def asks_for_change(text: str, tool: str) -> bool:
+    """Whether the user's own words ask for the change of stored state that `tool` makes (a tool that changes
+    nothing is never named here)."""
+    pattern = _CHANGES.get(tool)
+    return bool(pattern and pattern.search(text))
+
+
+def route_request(request: Request, goal: dict | None) -> list[ToolCall]:
     text = request.text
     formulas = formulas_in(text)
     if _LOG.search(text) and re.search(r"(?i)\b(log|save)\b", text):
@@ -148,7 +164,7 @@ class OfflinePlanner:
             return {"messages": [AIMessage(summarize(results))], "answered_by": "offline"}
         turn = current_turn(messages)
         request = Request(turn[0].text if turn and isinstance(turn[0], HumanMessage) else "")
-        calls = _route(request, state.get("goal"))
+        calls = route_request(request, state.get("goal"))
         if calls:
             return {"messages": [AIMessage(content="", tool_calls=calls)], "answered_by": "offline"}
         return {"messages": [AIMessage(help_answer(request.not_understood))], "answered_by": "offline"}

@@ -26,5 +26,14 @@ class LLMNotConfiguredError(LiteratureError):
     """An LLM was asked for but no endpoint is configured."""
 
 
+class LLMEndpointError(LiteratureError):
+    """The LLM endpoint failed (refused, timed out, an HTTP error, an answer that cannot be read); the message is
+    one line saying what happened and what to set. `timed_out` tells a frozen server from a refusal."""
+
+    def __init__(self, message: str, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
 class DiscoveryError(LiteratureError):
     """Online discovery was not allowed, or the service could not be reached."""

@@ -4,20 +4,29 @@ Committing turns every record into a `Report` of the source `(document sha256,
 mined-rules|mined-llm, title, path)` at the record's location. Reports already in the
 store (same document, same location) are recognised and counted, never duplicated;
 each document is written in one transaction.
+
+An LLM run survives its endpoint: when the model or its endpoint fails (`LLMEndpointError`:
+refused, timed out, an HTTP error), the LLM is asked nothing more in the run (the extractor's
+circuit breaker), and that document and every later one are read by the rule extractor instead;
+their records are the rules' (`method` "rules", committed as `mined-rules`, exactly what `--rules`
+gives), and `extraction_notes` says why in one line. Documents the LLM finished before keep its records.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from alloygan.knowledge_base.literature.documents import find_documents, read_document
-from alloygan.knowledge_base.literature.errors import DocumentError
+from alloygan.knowledge_base.literature.errors import DocumentError, LLMEndpointError
 from alloygan.knowledge_base.literature.records import Evidence, ExtractedRecord, Rejection, rejection
+from alloygan.knowledge_base.progress import ProgressCallback, prefixed, report
 from alloygan.knowledge_base.records import Source
 from alloygan.knowledge_base.store import AlloyStore
-from alloygan.knowledge_base.progress import ProgressCallback, prefixed, report
+
+if TYPE_CHECKING:
+    from alloygan.knowledge_base.literature.llm_settings import LLMSettings
 
 ExtractionMethod = Literal["rules", "llm"]
 SOURCE_KIND = {"rules": "mined-rules", "llm": "mined-llm"}
@@ -26,7 +35,7 @@ SOURCE_KIND = {"rules": "mined-rules", "llm": "mined-llm"}
 @dataclass
 class DocumentExtraction:
     path: str
-    method: ExtractionMethod
+    method: ExtractionMethod  # what produced the records: "rules" for a table file or after an LLM failure
     document: str = ""
     sha256: str = ""
     pages: int = 0
@@ -34,11 +43,15 @@ class DocumentExtraction:
     rejected: list[Rejection] = field(default_factory=list)
     failed: str = ""  # why the file could not be read; empty when it was
     llm_calls: int = 0
+    llm_excerpts: int = 0  # chunks the LLM answered about
+    llm_unusable: int = 0  # of those, the ones that gave no record (an invalid answer, or every record rejected)
+    llm_failure: str = ""  # the endpoint failure for which the rules read this document instead of the LLM
 
     def summary(self) -> dict:
         return {"path": self.path, "document": self.document, "sha256": self.sha256, "pages": self.pages,
-                "records": len(self.records), "rejected": len(self.rejected), "failed": self.failed,
-                "llm_calls": self.llm_calls}
+                "method": self.method, "records": len(self.records), "rejected": len(self.rejected),
+                "failed": self.failed, "llm_calls": self.llm_calls, "llm_excerpts": self.llm_excerpts,
+                "llm_unusable": self.llm_unusable, "llm_failure": self.llm_failure}
 
 
 def extract_documents(
@@ -46,11 +59,15 @@ def extract_documents(
     method: ExtractionMethod = "rules",
     chat_model: Any = None,
     on_progress: ProgressCallback | None = None,
+    llm_settings: LLMSettings | None = None,
 ) -> list[DocumentExtraction]:
-    """Extract every document under `paths`; a file that cannot be read is reported, not fatal.
+    """Extract every document under `paths`; a file that cannot be read is reported, not fatal; an LLM that fails
+    is asked no more, and the rules read the documents instead (the module's docstring).
 
-    Reported to `on_progress`: each file read ("extracting", file number/total), and for the LLM
-    each chunk it was asked about ("file 2/5: asking the LLM about <file>", chunks done/total)."""
+    `llm_settings`: the endpoint's settings when `chat_model` was built from them (requests then go through
+    `llm_client.call_llm`: timeouts, retries of connection failures). Reported to `on_progress`: each file read
+    ("extracting", file number/total), and for the LLM each chunk it was asked about ("file 2/5: asking the LLM
+    about <file>", chunks done/total)."""
     from alloygan.knowledge_base.table_files import is_table_file
 
     paths = [Path(p).expanduser() for p in paths]
@@ -64,7 +81,7 @@ def extract_documents(
 
         if chat_model is None:
             raise ValueError("the LLM extractor needs a chat model")
-        extractor = LLMExtractor(chat_model)
+        extractor = LLMExtractor(chat_model, settings=llm_settings)
     for number, path in enumerate(files, start=1):
         try:
             document = read_document(path)
@@ -73,18 +90,45 @@ def extract_documents(
                                           failed=str(error).removeprefix(f"{path}: ")))
             continue
         report(on_progress, "extracting", number, len(files), "file")
-        if extractor is None:
-            from alloygan.knowledge_base.literature.rule_extractor import extract_with_rules
+        calls = 0
+        if extractor is not None and extractor.failure is None:
+            before = (extractor.calls, extractor.excerpts, extractor.unusable)
+            try:
+                result = extractor.extract(document, prefixed(on_progress, f"file {number}/{len(files)}"))
+            except LLMEndpointError:
+                calls = extractor.calls - before[0]  # its LLM records so far are dropped: the rules read it whole
+            else:
+                out.append(DocumentExtraction(
+                    str(path), "llm", document.title, document.sha256, document.n_pages, result.records,
+                    result.rejected, llm_calls=extractor.calls - before[0],
+                    llm_excerpts=extractor.excerpts - before[1], llm_unusable=extractor.unusable - before[2]))
+                continue
+        from alloygan.knowledge_base.literature.rule_extractor import extract_with_rules
 
-            result = extract_with_rules(document)
-            calls = 0
-        else:
-            before = extractor.calls
-            result = extractor.extract(document, prefixed(on_progress, f"file {number}/{len(files)}"))
-            calls = extractor.calls - before
-        out.append(DocumentExtraction(str(path), method, document.title, document.sha256, document.n_pages,
-                                      result.records, result.rejected, llm_calls=calls))
+        result = extract_with_rules(document)
+        failure = str(extractor.failure) if extractor is not None and extractor.failure is not None else ""
+        out.append(DocumentExtraction(str(path), "rules", document.title, document.sha256, document.n_pages,
+                                      result.records, result.rejected, llm_calls=calls, llm_failure=failure))
     return out
+
+
+def extraction_notes(extractions: Iterable[DocumentExtraction]) -> list[str]:
+    """What a reader of an LLM run's records must know, one line each: that the rules read documents because the
+    endpoint failed (and why), and for how many excerpts the LLM gave no usable answer."""
+    extractions = list(extractions)
+    notes = []
+    fallback = [e for e in extractions if e.llm_failure]
+    if fallback:
+        documents = f"{len(fallback)} document{'' if len(fallback) == 1 else 's'}"
+        notes.append(f"{fallback[0].llm_failure}; the LLM was not asked again: the records of {documents} were "
+                     "extracted by the rules instead")
+    unusable = sum(e.llm_unusable for e in extractions)
+    if unusable:
+        excerpts = sum(e.llm_excerpts for e in extractions)
+        notes.append(f"the LLM gave no usable answer for {unusable} of {excerpts} excerpts (an answer that was not "
+                     "the JSON asked for, or records failing the checks against the text); the reasons are among "
+                     "the rejected candidates")
+    return notes
 
 
 def extract_table_file(path: Path) -> DocumentExtraction:

@@ -14,19 +14,28 @@ Every record is then checked by code, not by the model:
   (a table row states none; its header does);
 - the composition is read exactly and the temperatures pass the physics checks.
 A record failing any check is rejected with the reason; no number reaches the
-knowledge base that the document does not state.
+knowledge base that the document does not state. An excerpt whose answer stays invalid, or
+whose every record fails the checks, yields no record and is counted (`unusable`).
+
+The model is called through `llm_client.call_llm` when the endpoint's `LLMSettings` are given
+(timeouts, retries of connection failures, one-line messages); a model given without settings
+(a scripted one) is called directly. Either way every failure of the model or its endpoint is an
+`LLMEndpointError`, and it opens a circuit breaker: the extractor asks the model nothing more
+(every later call raises the same error at once), so a frozen or absent server costs one failing
+request per run, not one per chunk.
 """
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from alloygan.knowledge_base.literature.chunking import Chunk, chunk_document
 from alloygan.knowledge_base.literature.documents import Document
+from alloygan.knowledge_base.literature.errors import LLMEndpointError
 from alloygan.knowledge_base.literature.evidence import (canonical_number, formula_numbers, numbers_in, quote_occurs,
                                                 temperature_units_in)
 from alloygan.knowledge_base.literature.prompt import ExtractionPrompt, build_messages, load_prompt
@@ -35,6 +44,9 @@ from alloygan.knowledge_base.literature.rule_extractor import ExtractionResult
 from alloygan.knowledge_base.literature.units import rate_to_K_per_min, temperature_unit, to_kelvin
 from alloygan.knowledge_base.progress import ProgressCallback, report
 from alloygan.knowledge_base.validation import validation_message
+
+if TYPE_CHECKING:
+    from alloygan.knowledge_base.literature.llm_settings import LLMSettings
 
 MAX_ATTEMPTS = 3
 _RELEVANT = re.compile(r"T\s?_?\{?[gxlL]\}?(?![A-Za-z])|glass[- ]transition|crystalli[sz]|liquidus", re.IGNORECASE)
@@ -115,16 +127,47 @@ def ensure_no_tools(model: Any) -> None:
 
 
 class LLMExtractor:
-    """Records from document chunks by a chat model, verified against the text."""
+    """Records from document chunks by a chat model, verified against the text.
 
-    def __init__(self, chat_model: Any, prompt: ExtractionPrompt | None = None, max_attempts: int = MAX_ATTEMPTS):
+    `settings`: the endpoint's settings when `chat_model` is the client built from them
+    (`chat_model_from_settings`); each request then goes through `call_llm`. Counted over the
+    extractor's life: `calls` (requests asked for, retries not counted), `excerpts` (chunks asked
+    about) and `unusable` (of those, the ones that gave no record: an answer still invalid after
+    `max_attempts`, or every record rejected by the checks). `failure` is the endpoint error that
+    opened the circuit breaker, None while the model answers."""
+
+    def __init__(self, chat_model: Any, prompt: ExtractionPrompt | None = None, max_attempts: int = MAX_ATTEMPTS,
+                 settings: LLMSettings | None = None):
         ensure_no_tools(chat_model)
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.chat_model = chat_model
         self.prompt = prompt or load_prompt()
         self.max_attempts = max_attempts
+        self.settings = settings
         self.calls = 0
+        self.excerpts = 0
+        self.unusable = 0
+        self.failure: LLMEndpointError | None = None
+
+    def invoke(self, messages: list) -> Any:
+        """The model's reply to `messages`; `LLMEndpointError` (one line) for any failure of the model or its
+        endpoint, and at once, without a request, after the first such failure (the circuit breaker)."""
+        if self.failure is not None:
+            raise self.failure
+        self.calls += 1
+        try:
+            if self.settings is not None:
+                from alloygan.knowledge_base.literature.llm_client import call_llm
+
+                return call_llm(lambda timeout: self.chat_model.invoke(messages, timeout=timeout), self.settings)
+            return self.chat_model.invoke(messages)
+        except LLMEndpointError as error:
+            self.failure = error
+        except Exception as error:  # noqa: BLE001 - a model without settings (scripted, in-process): one line too
+            detail = " ".join(str(error).split())[:160]
+            self.failure = LLMEndpointError(f"the chat model failed ({type(error).__name__}: {detail})")
+        raise self.failure
 
     def ask(self, text: str, page: int | None) -> LLMAnswer:
         """The model's validated answer for one excerpt; `AnswerError` after `max_attempts` invalid ones."""
@@ -133,8 +176,7 @@ class LLMExtractor:
         messages = build_messages(self.prompt, text, page)
         error: AnswerError | None = None
         for _ in range(self.max_attempts):
-            self.calls += 1
-            reply = self.chat_model.invoke(messages)
+            reply = self.invoke(messages)
             content = _content_text(reply)
             try:
                 if getattr(reply, "tool_calls", None) and not content.strip():
@@ -171,7 +213,8 @@ class LLMExtractor:
                            prompt_version=self.prompt.version)
 
     def extract(self, document: Document, on_progress: ProgressCallback | None = None) -> ExtractionResult:
-        """Records of the relevant chunks; each chunk asked about is reported to `on_progress`."""
+        """Records of the relevant chunks; each chunk asked about is reported to `on_progress`.
+        `LLMEndpointError` when the model or its endpoint fails (then every later call fails at once)."""
         result = ExtractionResult()
         chunks = [c for c in chunk_document(document) if _RELEVANT.search(c.text) and re.search(r"\d", c.text)]
         seen = set()
@@ -184,14 +227,20 @@ class LLMExtractor:
                                     page=chunk.page, location=where, quote=" ".join(chunk.text.split())[:300])
                 result.rejected.append(rejection(evidence, "llm", str(error)))
                 answer = None
+                self.unusable += 1
+            self.excerpts += 1
+            kept = 0
             for number, item in enumerate(answer.records if answer else [], start=1):
                 evidence = Evidence(document=document.title, sha256=document.sha256, path=str(document.path),
                                     page=chunk.page, location=f"{where} record {number}", quote=" ".join(item.quote.split()))
                 checked = self.check(item, chunk, evidence)
                 if isinstance(checked, ExtractedRecord):
+                    kept += 1
                     if checked.key() in seen:
                         continue  # the same statement twice in one document is one record
                     seen.add(checked.key())
                 result.add([checked])
+            if answer is not None and answer.records and not kept:
+                self.unusable += 1  # every record it gave failed a check (invented values, a quote not in the text)
             report(on_progress, f"asking the LLM about {Path(document.path).name}", done, len(chunks), "chunk")
         return result

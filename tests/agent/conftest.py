@@ -23,6 +23,7 @@ class ScriptedToolModel(BaseChatModel):
     replies: list[Any] = Field(default_factory=list)
     received: list[list[BaseMessage]] = Field(default_factory=list)
     bound_tools: list[Any] = Field(default_factory=list)
+    bindings: list[tuple[list[str], dict]] = Field(default_factory=list)  # (tool names, options) of each binding
 
     @property
     def _llm_type(self) -> str:
@@ -43,6 +44,7 @@ class ScriptedToolModel(BaseChatModel):
 
     def bind_tools(self, tools, **kwargs):
         self.bound_tools = list(tools)
+        self.bindings.append(([t.name for t in tools], kwargs))
         return self
 
 

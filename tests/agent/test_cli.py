@@ -38,10 +38,10 @@ def test_ask_answers_with_ranked_candidates_and_continues_a_thread(run_cli):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("ask", "--thread", "no-such-thread", "hello"), "--thread no-such-thread: no conversation with that id"),
+    (("ask", "--thread", "no such thread", "hello"), "--thread 'no such thread': a conversation name is 1-64"),
     (("ask", "  "), "the request is empty"),
     (("ask", "--frobnicate", "x"), "No such option"),
-    (("chat", "--thread", "nope"), "no conversation with that id"),
+    (("chat", "--thread", "nope/"), "letters, digits, '_', '-' and '.'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(run_cli, args, message):
     code, out, err = run_cli(*args)

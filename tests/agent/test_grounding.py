@@ -33,3 +33,28 @@ def test_invented_or_misrounded_numbers_are_caught():
 def test_nothing_is_grounded_without_sources():
     assert ungrounded_numbers("Metallic glasses need Trg above 0.6.", []) == ["0.6"]
     assert ungrounded_numbers("No numbers here.", []) == []
+
+
+def test_formulas_are_checked_whole_and_ground_no_other_number():
+    sources = [RESULT, {"composition": {"Zr": 55.0, "Cu": 25.0}, "formula": "Zr55Cu25Al20"}]
+    assert ungrounded_numbers("Zr47.5Cu42Al8.5Ni1.1Co0.9 and Zr55Cu25Al20 are listed.", sources) == []
+    assert ungrounded_numbers("Try Zr60Cu30Al10 instead.", sources) == ["Zr60Cu30Al10"]  # an alloy no tool named
+    assert ungrounded_numbers("The cost is $25/kg.", sources) == ["25"]  # not grounded by Cu25 nor {"Cu": 25}
+
+
+def test_a_requested_number_is_grounded_only_as_a_requirement():
+    asked = ["now also avoid Be and keep cost under $25/kg"]
+    assert ungrounded_numbers("All candidates keep the cost under $25/kg.", [RESULT], asked) == []
+    assert ungrounded_numbers("The cost of the material is $25/kg.", [RESULT], asked) == ["25"]
+    assert ungrounded_numbers("The cost of the material is $25/kg.", [RESULT, {"cost": 24.8}], asked) == ["25"]
+    assert ungrounded_numbers("The cost of the material is $25/kg.", [RESULT, {"cost": 25.0}], asked) == []
+
+
+def test_an_excluded_element_named_as_present_is_caught():
+    from alloygan.agent.grounding import excluded_named
+
+    wrong = "The goal is a reference for the synthesis of Zr based alloys with Ag in the context of alloyGAN."
+    assert excluded_named(wrong, ["Ag"]) == ["Ag"]
+    for fine in ("Zr-based glasses without Ag", "no Ag or Be in any candidate", "avoiding Be, Ag", "Ag-free alloys",
+                 "Agreed: the candidates are Zr-based."):
+        assert excluded_named(fine, ["Ag", "Be"]) == [], fine

@@ -22,40 +22,40 @@ def test_ask_runs_the_llm_planner_over_the_openai_wire_format(server, run_cli):
     from alloygan.tools.prediction import predict_properties
 
     expected = predict_properties([KNOWN])[0]
-    answer = (f"{KNOWN} is predicted at Tg {expected.Tg.mean:.0f} K and Trg {expected.Trg.mean:.3f} "
+    answer = (f"{KNOWN} is a known glass: Tg {expected.Tg.mean:.0f} K and Trg {expected.Trg.mean:.3f} "
               f"± {expected.Trg.std:.3f}.")
-    server.replies = [{"tool_calls": [_tool_call("call_abc", "predict_properties", formulas=[KNOWN])]},
-                      {"content": answer}]
+    server.replies = [{"content": answer}]
     code, out, err = run_cli("ask", "--json", f"what are the properties of {KNOWN}?")
     assert code == 0, err
     data = json.loads(out)
-    assert data["answer"] == answer and data["candidates"] == [] and data["thread"]
-    assert "LLM planner (scripted-model)" in err
-    (path, first), (_, second) = server.requests
-    assert path == "/v1/chat/completions" and first["model"] == "scripted-model"
-    tools = {t["function"]["name"]: t["function"] for t in first["tools"]}
-    assert set(tools) == {"design_alloys", "predict_properties", "query_alloys", "describe_alloy", "search_literature",
-                          "extract_alloy_data", "train_models", "log_experiment_suggestion", "record_experiment_result"}
-    # state the graph injects is invisible to the model
-    assert set(tools["design_alloys"]["parameters"]["properties"]) == {"request", "goal", "refine"}
-    assert set(tools["log_experiment_suggestion"]["parameters"]["properties"]) == {"ranks"}
+    assert data["answer"].startswith(answer) and data["llm_text"] == answer and data["answered_by"] == "llm"
+    assert data["llm_model"] == "scripted-model" and data["candidates"] == [] and data["thread"]
+    assert f"{KNOWN} (known, measured; " in data["answer"]  # the computed result, written by code, below the prose
+    assert "LLM planner (scripted-model at http://127.0.0.1:" in err
+    # the grammar ran the prediction first; the model was asked once, with its result
+    [(path, body)] = server.requests
+    assert path == "/v1/chat/completions" and body["model"] == "scripted-model"
+    assert body["max_tokens"] == 512 and "max_completion_tokens" not in body and body["tool_choice"] == "auto"
+    tools = {t["function"]["name"]: t["function"] for t in body["tools"]}
+    assert set(tools) == {"design_alloys", "predict_properties", "query_alloys", "describe_alloy", "search_literature"}
+    assert set(tools["design_alloys"]["parameters"]["properties"]) == {"request", "goal", "refine"}  # state hidden
     assert "max_cost_usd_per_kg" in tools["design_alloys"]["description"]
-    assert first["messages"][0]["role"] == "system" and "alloygan" in first["messages"][0]["content"]
-    assert first["messages"][-1] == {"role": "user", "content": f"what are the properties of {KNOWN}?"}
-    assistant_call, tool_result = second["messages"][-2:]
-    assert assistant_call["role"] == "assistant" and assistant_call["tool_calls"][0]["id"] == "call_abc"
-    assert tool_result["role"] == "tool" and tool_result["tool_call_id"] == "call_abc"
-    assert json.loads(tool_result["content"])["predictions"][0]["formula"] == KNOWN
+    roles = [m["role"] for m in body["messages"]]
+    assert roles == ["system", "user", "assistant", "tool"] and "alloygan" in body["messages"][0]["content"]
+    assert body["messages"][1] == {"role": "user", "content": f"what are the properties of {KNOWN}?"}
+    call, result = body["messages"][2:]
+    assert call["content"] == "" and call["tool_calls"][0]["function"]["name"] == "predict_properties"
+    assert result["tool_call_id"] == call["tool_calls"][0]["id"]
+    assert json.loads(result["content"])["predictions"][0]["formula"] == KNOWN
 
 
 def test_an_invented_number_over_the_wire_is_replaced(server, run_cli):
-    server.replies = [{"tool_calls": [_tool_call("call_1", "predict_properties", formulas=[KNOWN])]},
-                      {"content": f"{KNOWN} has a critical casting thickness of 73 mm."}]
+    server.replies = [{"content": f"{KNOWN} has a critical casting thickness of 73 mm."}]
     code, out, err = run_cli("ask", f"how thick can {KNOWN} be cast?")
     assert code == 0, err
-    assert f"{KNOWN} (known, measured; " in out and "73" in out and "replaced" in out
-    assert "answered by: offline (LLM answer had unverified numbers)" in out
-    assert "tokens this turn: 20 in, 20 out (2 LLM calls)" in out
+    assert f"{KNOWN} (known, measured; " in out and "casting thickness" not in out
+    assert out.count("answered by: llm replaced: it stated numbers no tool computed this turn (73)") == 1
+    assert "tokens this turn: 10 in, 10 out (1 LLM calls)" in out
 
 
 def test_the_llm_endpoint_can_come_from_the_settings_file(fresh_home, monkeypatch):
@@ -70,6 +70,6 @@ def test_the_llm_endpoint_can_come_from_the_settings_file(fresh_home, monkeypatc
     (fresh_home / "llm.env").write_text("ALLOYGAN_LLM_BASE_URL=http://127.0.0.1:9/v1\nALLOYGAN_LLM_MODEL=llama3.1\n")
     reload_settings()  # settings are read once; a file written after that is read on reload (or in the next process)
     with Assistant(checkpoint_path=fresh_home / "c.sqlite") as assistant:
-        assert assistant.planner_kind == "llm" and assistant.description == "LLM planner (llama3.1)"
+        assert assistant.planner_kind == "llm" and assistant.description.startswith("LLM planner (llama3.1 at http://127.0.0.1:9/v1")
     with Assistant(planner="offline", checkpoint_path=fresh_home / "c.sqlite") as assistant:
         assert assistant.planner_kind == "offline" and "configured but not used" in assistant.description

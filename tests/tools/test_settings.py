@@ -40,8 +40,10 @@ def test_without_file_or_variables_every_setting_has_its_default(fresh_home, no_
     assert loaded.agent.planner == "auto" and loaded.agent.max_tool_calls == 6 and loaded.agent.recursion_limit == 20
     assert setting_names() == [
         "ALLOYGAN_HOME", "ALLOYGAN_LLM_BASE_URL", "ALLOYGAN_LLM_API_KEY", "ALLOYGAN_LLM_MODEL", "ALLOYGAN_LLM_TIMEOUT",
-        "ALLOYGAN_LLM_MAX_RETRIES", "ALLOYGAN_LLM_TEMPERATURE", "ALLOYGAN_AGENT_PLANNER",
-        "ALLOYGAN_AGENT_MAX_TOOL_CALLS", "ALLOYGAN_AGENT_RECURSION_LIMIT", "ALLOYGAN_AGENT_HISTORY_TURNS"]
+        "ALLOYGAN_LLM_MAX_RETRIES", "ALLOYGAN_LLM_TEMPERATURE", "ALLOYGAN_LLM_MAX_TOKENS", "ALLOYGAN_LLM_CONTEXT_TOKENS",
+        "ALLOYGAN_AGENT_PLANNER", "ALLOYGAN_AGENT_MAX_TOOL_CALLS", "ALLOYGAN_AGENT_RECURSION_LIMIT",
+        "ALLOYGAN_AGENT_HISTORY_TURNS", "ALLOYGAN_AGENT_TURN_SECONDS"]
+    assert (loaded.llm.max_tokens, loaded.llm.context_tokens, loaded.agent.turn_seconds) == (512, 4096, 120.0)
 
 
 def test_loaded_once_until_the_environment_changes_or_a_reload(fresh_home, no_settings_in_the_environment, monkeypatch):
@@ -67,7 +69,7 @@ def test_only_the_settings_file_configures_both_the_agent_and_extraction(
     openai_server.replies = [{"content": "I design metallic glasses and predict their properties."}]
     code, out, err = run_cli("ask", "hello, what can you do for me?")
     assert code == 0, err
-    assert "LLM planner (file-model)" in err and "I design metallic glasses" in out
+    assert "LLM planner (file-model at http://127.0.0.1:" in err and "I design metallic glasses" in out
     assert len(openai_server.requests) == 1 and openai_server.requests[0][1]["model"] == "file-model"
     assert "tools" in openai_server.requests[0][1]  # the planner: the tools are bound
 

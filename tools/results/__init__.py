@@ -1,7 +1,7 @@
 """The typed contract: every result the assistant produces, as one pydantic model each.
 
 One package, one module per area (`base`: the conventions and shared value types; `design`,
-`knowledge`, `literature`, `experiments`, `training`); import the names from here.
+`knowledge`, `literature`, `experiments`, `training`, `conversations`); import the names from here.
 
 A result is built once where it is made (the tools layer) and passed whole to every
 consumer: the CLI (`--json`, tables, CSV), the LangChain tools (the model reads the
@@ -32,6 +32,7 @@ from alloygan.tools.results.base import (  # noqa: F401
     frame,
     rounded,
 )
+from alloygan.tools.results.conversations import Conversation  # noqa: F401
 from alloygan.tools.results.design import (  # noqa: F401
     CANDIDATE_CSV_COLUMNS,
     DESIGN_UNITS,

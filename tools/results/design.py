@@ -18,6 +18,7 @@ from alloygan.tools.results.base import (
 )
 
 NEAREST_SHOWN = 2  # nearest known alloys a compact form lists (the JSON form has all)
+COMPACT_CANDIDATES = 5  # candidates a design's compact form lists
 ESTIMATE_COLUMNS: tuple[str, ...] = tuple(f"{name}_{part}" for name in SHOWN_PROPERTIES for part in ("mean", "std"))
 
 
@@ -294,11 +295,16 @@ class Candidate(_predicted_fields("_CandidateFields", rank=(int, Field(ge=1, des
         )
 
     def compact(self) -> dict:
-        return {"rank": self.rank, "formula": self.formula, **self._estimates_json(),
+        """What an LLM reads (small enough that a design fits a 4k-token context): estimates as "mean ± std"."""
+        near = self.nearest_known[0] if self.nearest_known else None
+        return {"rank": self.rank, "formula": self.formula,
+                **{name: f"{value.mean:g} ± {value.std:g}" for name, value in self.estimates().items()
+                   if value.mean is not None},
                 "p_meets_goal": self.p_meets_goal, "cost_usd_per_kg": self.cost_usd_per_kg,
-                "novelty_at_pct": self.novelty_at_pct, "near_miss": self.near_miss, "misses": self.misses,
-                "domain": self.domain.to_json() if self.domain else None, "extrapolation": self.extrapolation,
-                "target_condition": self.condition.to_json(), "nearest_known": _nearest_compact(self.nearest_known)}
+                "near_miss": self.near_miss, "misses": self.misses,
+                "domain": self.domain.label if self.domain else None,
+                "nearest_known": (f"{near.formula} ({near.distance_at_pct:g} at.%, {near.source.text()})"
+                                  if near else None)}
 
     def csv_row(self) -> dict:
         near = self.nearest_known[0] if self.nearest_known else None
@@ -371,9 +377,13 @@ class DesignAnswer(Result):
                    stats=DesignStats(**result.stats, forward_model=forward_model), notes=list(result.notes))
 
     def compact(self) -> dict:
+        """What an LLM reads: the goal, counts, notes and the first `COMPACT_CANDIDATES` candidates (the person
+        sees the whole table, rendered by code)."""
+        shown = self.candidates[:COMPACT_CANDIDATES]
         return {"goal": self.goal.as_json(), "goal_description": self.goal.describe(),
                 "not_understood": self.not_understood, "stats": self.stats.compact(), "notes": self.notes,
-                "units": DESIGN_UNITS, "candidates": [c.compact() for c in self.candidates]}
+                "units": DESIGN_UNITS, "candidates": [c.compact() for c in shown],
+                "candidates_not_listed": len(self.candidates) - len(shown)}
 
     def candidate(self, rank: int) -> Candidate | None:
         return next((c for c in self.candidates if c.rank == rank), None)

@@ -134,10 +134,18 @@ class ExtractedDocument(Result):
     document: str
     sha256: str
     pages: int
+    method: Literal["rules", "llm"] = Field(
+        description="What produced the document's records: 'rules' for a table file, and in an LLM run after the "
+                    "LLM failed (llm_failure)")
     records: int
     rejected: int
     failed: str = Field(description="Why the file could not be read; empty when it was")
-    llm_calls: int
+    llm_calls: int = Field(description="Requests to the LLM for this document (retries not counted)")
+    llm_excerpts: int = Field(0, description="Excerpts (chunks) the LLM answered about")
+    llm_unusable: int = Field(0, description="Of those, the ones that gave no record: an answer that was not the "
+                                             "JSON asked for, or records that all failed the checks")
+    llm_failure: str = Field("", description="The LLM failure for which the rules read this document instead; "
+                                             "empty when they did not")
 
 
 class CommittedCount(Result):
@@ -151,17 +159,21 @@ class Extraction(Result):
 
     schema_name = "extraction"
 
-    method: Literal["rules", "llm"]
+    method: Literal["rules", "llm"] = Field(
+        description="What produced the records: 'llm' when the LLM read a document, else 'rules' (asked for, or "
+                    "after the LLM failed: see notes; each record and document says its own method)")
     records: list[ExtractedRecord]
     rejected: list[Rejection] = Field(description="Candidates that failed a check, with the reason")
     documents: list[ExtractedDocument]
     committed: CommittedCount | None = Field(description="What --commit stored; null without it")
+    notes: list[str] = Field(default_factory=list, description="One line each: why the rules read documents of an "
+                             "LLM run (the endpoint failed), and how many excerpts gave no usable LLM answer")
 
     def compact(self) -> dict:
         return {"method": self.method, "records": [record.compact() for record in self.records[:MAX_LISTED]],
                 "n_records": len(self.records), "n_rejected": len(self.rejected),
                 "documents": [document.to_json() for document in self.documents],
-                "committed": self.committed.to_json() if self.committed else None}
+                "committed": self.committed.to_json() if self.committed else None, "notes": self.notes}
 
 
 class PaperCandidate(Result):

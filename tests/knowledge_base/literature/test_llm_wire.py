@@ -7,7 +7,8 @@ import pytest
 
 from alloygan.knowledge_base.literature.errors import LLMNotConfiguredError
 from alloygan.knowledge_base.literature.llm_extractor import LLMExtractor
-from alloygan.knowledge_base.literature.llm_settings import LLMSettings, chat_model_from_settings
+from alloygan.knowledge_base.literature.llm_client import chat_model_from_settings
+from alloygan.knowledge_base.literature.llm_settings import LLMSettings
 from tests.knowledge_base.literature.conftest import text_document
 
 TEXT = "The Zr65Cu17.5Ni10Al7.5 glass shows Tg = 656 K, Tx = 741 K and Tl = 1168 K."

@@ -1,0 +1,71 @@
+"""`alloygan threads ...`: the assistant's stored conversations; and the --thread NAME of `ask` and `chat`."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from alloygan.agent.cli.output import console, err_console, fits, print_result
+
+if TYPE_CHECKING:  # the CLI imports the agent and tools layers when a command runs
+    from alloygan.agent.assistant import Assistant
+    from alloygan.tools.results import Conversation
+
+app = typer.Typer(help="The assistant's stored conversations (threads): list them, show one.", no_args_is_help=True)
+
+
+def start_or_continue(assistant: Assistant, name: str) -> str:
+    """The conversation `--thread NAME` names: continued when stored, else started (said once on stderr)."""
+    if assistant.open_thread(name):
+        err_console.print(f"new conversation {name}", markup=False)
+    return name
+
+
+@app.command("list")
+def list_(json_out: bool = typer.Option(False, "--json", help="Print JSON (a list, newest first).")) -> None:
+    """Every stored conversation, newest first: thread id, user turns, current goal, last message, last update."""
+    from alloygan.agent.threads import list_conversations
+
+    print_result(list_conversations(), json_out, _print_conversations)
+
+
+def _updated(conversation: Conversation) -> str:
+    return conversation.updated_at[:16].replace("T", " ") if conversation.updated_at else ""
+
+
+def _print_conversations(conversations: list[Conversation]) -> None:
+    if not conversations:
+        console.print('No conversations yet: start one with alloygan ask "…" (or name it: '
+                      'alloygan ask --thread NAME "…"), or alloygan chat.', markup=False, soft_wrap=True)
+        return
+    title = f"{len(conversations)} conversation{'s' if len(conversations) != 1 else ''}, newest first (updated: UTC)"
+    table = Table(title=title, title_justify="left")
+    for column in ("thread", "turns", "goal", "last message", "updated"):
+        table.add_column(column, justify="right" if column == "turns" else "left")
+    for c in conversations:
+        table.add_row(c.thread, str(c.user_turns), c.goal, c.last_message, _updated(c))
+    if fits(table):
+        console.print(table)
+        return
+    # a block of lines per conversation on a narrow terminal
+    console.print(title, style="bold", markup=False)
+    for c in conversations:
+        lines = [f"{c.thread}  {c.user_turns} turns" + (f"  updated {_updated(c)}" if c.updated_at else "")]
+        lines += [f"    goal: {c.goal}"] if c.goal else []
+        lines += [f"    last: {c.last_message}"] if c.last_message else []
+        console.print(Text("\n".join(lines)), soft_wrap=True)
+
+
+@app.command("show")
+def show(thread: str = typer.Argument(..., help="Thread id (see `alloygan threads list`).")) -> None:
+    """One conversation as plain text: the user's messages and the assistant's answers."""
+    from alloygan.agent.threads import conversation_exchanges
+
+    for role, text in conversation_exchanges(thread):
+        if role == "user":
+            console.print(Text(f"» {text}", style="bold"), soft_wrap=True)
+        else:
+            console.print(Text(text), soft_wrap=True)
+            console.print()
