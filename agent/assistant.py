@@ -83,6 +83,17 @@ def planner_description(kind: str, configured: bool, model: str | None, where: s
             "ALLOYGAN_LLM_MODEL, in the environment or in ALLOYGAN_HOME/llm.env, to use one)")
 
 
+def _served_note(llm, model_name: str) -> str:
+    """A warning when the server lists models and the configured one is not among them."""
+    from alloygan.knowledge_base.literature.llm_client import served_models
+
+    served = served_models(llm)
+    if not served or model_name in served:
+        return ""
+    return (f"\nwarning: the server lists {', '.join(served[:3])}, not {model_name}; it may answer with another "
+            "model than ALLOYGAN_LLM_MODEL names")
+
+
 class Assistant:
     """The graph with its planner and checkpointer; `turn()` runs one message of a thread."""
 
@@ -107,6 +118,8 @@ class Assistant:
             self.planner_kind = "llm"
             model_name = getattr(chat_model, "model_name", None) or getattr(chat_model, "model", None) or type(chat_model).__name__
             self.description = planner_description("llm", True, str(model_name), llm.base_url)
+            if chat_model is not None and llm.configured and isinstance(model_name, str) and llm.base_url:
+                self.description += _served_note(llm, model_name)
             node = LLMPlanner(chat_model, tools, self.config, llm)
         else:
             from alloygan.agent.planners.offline import OfflinePlanner

@@ -27,6 +27,8 @@ def strict_violations(body: dict) -> list[tuple[int, str]]:
     tool_call_id of the assistant message before it, and every tool call is answered (OpenAI); `max_tokens` is sent
     (llama.cpp ignores `max_completion_tokens` and writes until the context is full); with `tools`, `tool_choice` is
     "auto" (llama-cpp-python's chatml-function-calling ignores the tools without it, and fails on "required").
+    One more rule needs the reply and is checked by the server: a streamed request with tools whose scripted reply is
+    a tool call gets an empty stream (`STREAMED_TOOL_CALL`).
     """
     found: list[tuple[int, str]] = []
     messages = body.get("messages") or []
@@ -64,6 +66,10 @@ def strict_violations(body: dict) -> list[tuple[int, str]]:
     return found
 
 
+STREAMED_TOOL_CALL = ("a tool call asked for as a stream: llama-cpp-python's chatml-function-calling raises 'Automatic "
+                      "streaming tool choice is not supported' after HTTP 200, so the client gets an empty stream")
+
+
 def _error_body(status: int, message: str) -> dict:
     """The error body the server of that status gives: llama.cpp's 500, OpenAI's 400 (tests/data/llm_wire)."""
     if status == 500:
@@ -89,6 +95,7 @@ class ScriptedOpenAIServer:
         self.stopping = threading.Event()
         self.requests: list[tuple[str, dict]] = []
         self.strict = strict
+        self.models: list[str] | None = None  # what GET /v1/models lists (None: the route answers 404)
         self.violations: list[str] = []  # strict mode: every rule a request broke, "request N: reason"
         server = self
 
@@ -100,6 +107,12 @@ class ScriptedOpenAIServer:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def do_GET(self) -> None:
+                if self.path == "/v1/models" and server.models is not None:
+                    self._send(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in server.models]})
+                else:
+                    self._send(404, {"error": {"message": f"no route {self.path}"}})
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -119,6 +132,13 @@ class ScriptedOpenAIServer:
                     return
                 if "status" in reply and "body" in reply:
                     self._send(reply["status"], reply["body"])
+                    return
+                if body.get("stream") and server.strict and body.get("tools") and reply.get("tool_calls"):
+                    server.violations.append(f"request {len(server.requests)}: {STREAMED_TOOL_CALL}")
+                    self.send_response(200)  # llama-cpp-python fails after the headers: an empty stream
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.end_headers()
+                    self.close_connection = True
                     return
                 if body.get("stream"):
                     self._stream(body, reply)

@@ -189,3 +189,16 @@ def _chunks(stream: Any) -> Any:
     except ValueError as error:
         if "No generation chunks" not in str(error):
             raise
+
+
+def served_models(settings: LLMSettings, timeout: float = 3.0) -> list[str] | None:
+    """The model names the endpoint lists (GET /models), or None when it does not say within `timeout` (some
+    servers, llama.cpp's among them, answer under any model name asked for: this tells what is really served)."""
+    import openai
+
+    try:
+        client = openai.OpenAI(base_url=settings.base_url, timeout=min(timeout, settings.timeout), max_retries=0,
+                               api_key=settings.api_key.get_secret_value() if settings.api_key else "not-needed")
+        return [model.id for model in client.models.list()]
+    except Exception:  # noqa: BLE001 - an optional check: the first request will say what is wrong
+        return None

@@ -73,3 +73,15 @@ def test_the_llm_endpoint_can_come_from_the_settings_file(fresh_home, monkeypatc
         assert assistant.planner_kind == "llm" and assistant.description.startswith("LLM planner (llama3.1 at http://127.0.0.1:9/v1")
     with Assistant(planner="offline", checkpoint_path=fresh_home / "c.sqlite") as assistant:
         assert assistant.planner_kind == "offline" and "configured but not used" in assistant.description
+
+
+def test_a_model_name_the_server_does_not_serve_is_said(server, run_cli):
+    server.models = ["smollm2"]  # llama.cpp answers under any name; its model list says what it serves
+    server.replies = [{"content": "Hello."}]
+    code, out, err = run_cli("ask", "hello")
+    assert code == 0, err
+    assert "warning: the server lists smollm2, not scripted-model" in " ".join(err.split())
+    server.models = ["scripted-model"]
+    server.replies = [{"content": "Hello."}]
+    code, out, err = run_cli("ask", "hello")
+    assert code == 0 and "warning" not in err

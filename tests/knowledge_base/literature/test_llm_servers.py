@@ -13,7 +13,7 @@ from langchain_core.tools import tool
 from alloygan.knowledge_base.literature.errors import LLMEndpointError
 from alloygan.knowledge_base.literature.llm_client import call_llm, chat_model_from_settings
 from alloygan.knowledge_base.literature.llm_settings import LLMSettings
-from tests.openai_server import WIRE_FIXTURES, ScriptedOpenAIServer, strict_violations, wire_fixture
+from tests.openai_server import STREAMED_TOOL_CALL, WIRE_FIXTURES, ScriptedOpenAIServer, strict_violations, wire_fixture
 
 TOOL_CALLS = {"vllm": "vllm_tool_calls", "ollama": "ollama_tool_calls", "llama.cpp": "llama_cpp_chatml_function_calling"}
 PLAIN = {"vllm": "vllm_plain", "ollama": "ollama_plain", "llama.cpp": "llama_cpp_default"}
@@ -174,3 +174,18 @@ def test_plain_chat_openai_would_break_strict_mode_which_is_why_the_wrapper_exis
     settings = settings_for(strict_server)
     assert ask(settings, follow_up).text == wire_fixture("llama_cpp_default")["expect"]["content"]
     assert len(strict_server.violations) == 2  # the wrapper's request broke no rule
+
+
+def test_a_streamed_tool_call_is_an_empty_stream_as_llama_cpp_serves_it(strict_server):
+    # recorded against llama-cpp-python 0.3.36 (chatml-function-calling): a tool call cannot be streamed
+    calls = wire_fixture("llama_cpp_chatml_function_calling")["body"]["choices"][0]["message"]["tool_calls"]
+    strict_server.replies = [{"tool_calls": calls}, {"content": "Zr-based candidates follow."}]
+    client = openai.OpenAI(base_url=strict_server.base_url, api_key="k", max_retries=0)
+    request = {"model": "m", "max_tokens": 64, "tool_choice": "auto", "stream": True,
+               "tools": [{"type": "function", "function": {"name": "design_alloys", "parameters": {}}}],
+               "messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "hi"}]}
+    assert list(client.chat.completions.create(**request)) == []
+    assert strict_server.violations == [f"request 1: {STREAMED_TOOL_CALL}"]
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in client.chat.completions.create(**request)
+                   if chunk.choices)
+    assert text == "Zr-based candidates follow." and len(strict_server.violations) == 1  # text streams fine
