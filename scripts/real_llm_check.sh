@@ -116,6 +116,10 @@ if os.environ.get("ALLOYGAN_LLAMA_EXTRA_BUFTS") != "1":
 sys.argv[0] = "llama_cpp.server"
 runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 '
+if curl -s --noproxy '*' -o /dev/null "http://127.0.0.1:$PORT/" 2>/dev/null; then
+    echo "error: port $PORT is in use; choose another with --port N (or ALLOYGAN_REAL_LLM_PORT)" >&2
+    exit 2
+fi
 echo "serving $GGUF on 127.0.0.1:$PORT (chat format: ${CHAT_FORMAT:-the GGUF chat template})"
 "$VENV/bin/python" -c "$LAUNCH" --model "$GGUF" --model_alias "$MODEL_NAME" --host 127.0.0.1 --port "$PORT" \
     --n_ctx 4096 "${FORMAT_ARGS[@]}" >"$SERVER_LOG" 2>&1 &

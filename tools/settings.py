@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alloygan.knowledge_base.literature.llm_settings import LLMSettings
@@ -47,6 +47,17 @@ class AgentSettings(BaseModel):
     history_turns: int = Field(8, ge=1, le=100, description="Earlier turns of the conversation sent to the LLM")
     turn_seconds: float = Field(120.0, ge=5, le=3600, description="Wall-clock budget of one turn's LLM requests: "
                                 "once used up, the rest of the turn is finished offline")
+
+
+class ApiSettings(BaseModel):
+    """The server (`alloygan serve`, `alloygan mcp`): who may call it and how much (ALLOYGAN_API_*)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    token: SecretStr | None = Field(None, description="Bearer token every route checks; required to serve on an "
+                                                      "address other than loopback")
+    max_body_bytes: int = Field(1_000_000, ge=1_000, le=100_000_000, description="Largest request body accepted")
+    max_message_chars: int = Field(4_000, ge=100, le=1_000_000, description="Longest chat message accepted")
 
 
 class PathSettings(BaseModel):
@@ -82,6 +93,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings,
                              description="The OpenAI-compatible chat endpoint, for the planner and extraction")
     agent: AgentSettings = Field(default_factory=AgentSettings, description="How the assistant plans a turn")
+    api: ApiSettings = Field(default_factory=ApiSettings, description="The server's access and limits")
     paths: PathSettings = Field(description="Where the state lives (from ALLOYGAN_HOME; not read from the file)")
 
 
@@ -141,16 +153,16 @@ def _problem(error: dict, file: Path) -> str:
         return f"{name}={shown} ({where}): {error['msg']}"
     if name == ENV_HOME:
         return f"{name} ({where}) cannot be set in the file that lives in it; set it in the environment"
-    section = next((s for s in ("llm", "agent") if name.startswith(f"{ENV_PREFIX}{s}_".upper())), None)
+    section = next((s for s in ("llm", "agent", "api") if name.startswith(f"{ENV_PREFIX}{s}_".upper())), None)
     known = [n for n in setting_names() if section and n.startswith(f"{ENV_PREFIX}{section}_".upper())]
     return (f"{name} ({where}) is not a setting; " + (f"use one of {', '.join(known)}" if known else
-            f"the file holds {ENV_PREFIX}LLM_* and {ENV_PREFIX}AGENT_* lines"))
+            f"the file holds {ENV_PREFIX}LLM_*, {ENV_PREFIX}AGENT_* and {ENV_PREFIX}API_* lines"))
 
 
 def setting_names() -> list[str]:
     """Every variable that the settings read, e.g. ALLOYGAN_LLM_BASE_URL (ALLOYGAN_HOME first)."""
     names = [ENV_HOME]
-    for section in ("llm", "agent"):
+    for section in ("llm", "agent", "api"):
         model = Settings.model_fields[section].annotation
         names += [f"{ENV_PREFIX}{section}_{field}".upper() for field in model.model_fields]
     return names

@@ -16,7 +16,7 @@ from alloygan.agent.cli import lit
 from alloygan.agent.cli import chat, experiments
 from alloygan.agent.cli import report
 from alloygan.agent.cli import schema
-from alloygan.agent.cli import threads
+from alloygan.agent.cli import serve, threads
 from alloygan.agent.cli.output import err_console, print_error
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ app.add_typer(threads.app, name="threads")
 app.add_typer(experiments.app, name="experiments")
 app.command("report")(report.report)
 app.command("schema")(schema.schema)
+app.command("serve")(serve.serve)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -138,24 +138,23 @@ class LLMPlanner:
         self.tools = {tool.name: tool for tool in tools}
         self._bound: dict[tuple[str, ...], Any] = {}
         self.model_name = str(getattr(model, "model_name", None) or getattr(model, "model", None) or "")
-        self._on_progress: ProgressCallback | None = None
 
     # --- the node ------------------------------------------------------------------------------------------
     def __call__(self, state: State, runtime: Runtime[AgentContext] | None = None) -> dict:
         context = runtime.context if runtime is not None else None
-        self._on_progress = getattr(context, "on_progress", None)
+        on_progress = getattr(context, "on_progress", None)  # per run: one planner serves concurrent turns
         messages = state["messages"]
         turn = current_turn(messages)
         started = state.get("turn_started") or time.time()
         base = {"turn_started": started}
         if len(turn) == 1 and isinstance(turn[0], HumanMessage):  # the turn starts: the grammar reads it first
-            update = self._start(state, base)
+            update = self._start(state, base, on_progress)
             if update is not None:
                 return update
         if state.get("llm_failure"):
             return self._finish_offline(state, state["llm_failure"])
         try:
-            response = self._invoke(state, started)
+            response = self._invoke(state, started, on_progress)
         except LLMEndpointError as error:
             return self._finish_offline(state, str(error))
         update = {**base, "turn_usage": add_usage(state.get("turn_usage"), response),
@@ -168,7 +167,7 @@ class LLMPlanner:
         return {**update, **self._final(state, response, update["llm_model"])}
 
     # --- step 1: the grammar ---------------------------------------------------------------------------------
-    def _start(self, state: State, base: dict) -> dict | None:
+    def _start(self, state: State, base: dict, on_progress: ProgressCallback | None) -> dict | None:
         text = user_text(state["messages"])
         goal = state.get("goal")
         request = Request(text)
@@ -180,7 +179,7 @@ class LLMPlanner:
         design = next((c for c in calls if c["name"] == "design_alloys"), None)
         if design is not None and request.not_understood:
             try:
-                refined = self._refined_design(request, goal, design, state)
+                refined = self._refined_design(request, goal, design, state, on_progress)
             except LLMEndpointError as error:
                 failure, refined = str(error), None
             if refined is not None:
@@ -191,7 +190,8 @@ class LLMPlanner:
         return {**base, "messages": [AIMessage(content="", tool_calls=calls)], "answered_by": "offline",
                 "llm_notes": notes, "llm_failure": failure}
 
-    def _refined_design(self, request: Request, goal: dict | None, design: dict, state: State):
+    def _refined_design(self, request: Request, goal: dict | None, design: dict, state: State,
+                        on_progress: ProgressCallback | None):
         from alloygan.tools.design import parse_goal_text
 
         previous = DesignGoal.model_validate(goal) if goal and design["args"].get("refine") else None
@@ -200,7 +200,7 @@ class LLMPlanner:
         except ValueError:
             return None  # a goal that cannot hold: the design tool says why
         deadline = self._deadline(state.get("turn_started") or time.time())
-        refinement = refine_goal(lambda messages: self._ask(messages, deadline), request.text, read.goal,
+        refinement = refine_goal(lambda messages: self._ask(messages, deadline, on_progress), request.text, read.goal,
                                  read.not_understood)
         if refinement.goal is None:
             return refinement.note, None
@@ -211,10 +211,11 @@ class LLMPlanner:
         """The turn's wall budget as a `time.monotonic()` deadline."""
         return time.monotonic() + (started + self.config.turn_seconds - time.time())
 
-    def _ask(self, messages: list[AnyMessage], deadline: float, model=None) -> AIMessage:
+    def _ask(self, messages: list[AnyMessage], deadline: float, on_progress: ProgressCallback | None,
+             model=None) -> AIMessage:
         """The model's answer, streamed (cut at max_tokens: some servers ignore it) with the turn's deadline."""
         model = model or self.model
-        written = _Writing(self._on_progress)
+        written = _Writing(on_progress)
         return call_llm(lambda timeout: stream_reply(model, messages, self.llm.max_tokens, timeout, written),
                         self.llm, deadline)
 
@@ -231,7 +232,7 @@ class LLMPlanner:
             self._bound[names] = self.model.bind_tools(tools, tool_choice="auto") if tools else self.model
         return self._bound[names]
 
-    def _invoke(self, state: State, started: float) -> AIMessage:
+    def _invoke(self, state: State, started: float, on_progress: ProgressCallback | None) -> AIMessage:
         goal = DesignGoal.model_validate(state["goal"]) if state.get("goal") else None
         names = self._tool_names(state)
         system = SystemMessage(system_message_text(goal))
@@ -242,7 +243,7 @@ class LLMPlanner:
             raise LLMEndpointError(f"the model's context ({self.llm.context_tokens} tokens, "
                                    "ALLOYGAN_LLM_CONTEXT_TOKENS) leaves no room for the conversation")
         prompt = fit_context(system, recent_turns(state["messages"], self.config.history_turns), budget)
-        return self._ask(prompt, self._deadline(started), self._bound_model(names))
+        return self._ask(prompt, self._deadline(started), on_progress, self._bound_model(names))
 
     def _allowed_calls(self, response: AIMessage, state: State) -> list[dict]:
         """The model's tool calls to run: those of the tools it was given, arguments unescaped."""

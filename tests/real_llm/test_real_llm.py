@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 from pathlib import Path
 
@@ -27,8 +28,11 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory) -> dict[str, dict]:
     results = tmp_path_factory.mktemp("real_llm") / "results.json"
-    run = subprocess.run(["bash", str(SCRIPT), "--results", str(results)], capture_output=True, text=True,
-                         timeout=3600, check=False)
+    with socket.socket() as probe:  # a free port for the server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    run = subprocess.run(["bash", str(SCRIPT), "--port", str(port), "--results", str(results)], capture_output=True,
+                         text=True, timeout=3600, check=False)
     if not results.is_file():
         pytest.fail(f"{SCRIPT.name} wrote no results (exit {run.returncode}):\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
     print(run.stdout)  # the table, shown with -s or on failure
