@@ -49,8 +49,9 @@ def render_turn(result: TurnResult, console: Console) -> None:
         console.print(f"answered by: {result.answered_by}", style="dim", markup=False)
     if result.usage.get("llm_calls"):
         u = result.usage
-        console.print(f"tokens this turn: {u.get('input_tokens', 0)} in, {u.get('output_tokens', 0)} out "
-                      f"({u['llm_calls']} LLM calls)", style="dim")
+        counted = (f"{u.get('input_tokens', 0)} in, {u.get('output_tokens', 0)} out"
+                   if u.get("input_tokens") or u.get("output_tokens") else "not reported by the server")
+        console.print(f"tokens this turn: {counted} ({u['llm_calls']} LLM calls)", style="dim")
 
 
 def describe_goal(goal: DesignGoal | None) -> str:

@@ -11,7 +11,8 @@
 #
 # Environment: ALLOYGAN_LLAMA_VENV (default ~/.cache/alloygan/llama-venv): the separate venv for the server, made and
 # filled on first use (llama-cpp-python is built from source: 15-30 min on 2 cores); ALLOYGAN_PYTHON: the project's
-# python (default .venv/bin/python beside this script), whose `alloygan` command is checked.
+# python (default: the repository's .venv/bin/python), whose `alloygan` command is checked;
+# ALLOYGAN_LLAMA_EXTRA_BUFTS=1 keeps llama.cpp's AMX/repacked weight buffers (off by default: see below).
 #
 # Runs four cases with a fresh, empty ALLOYGAN_HOME and prints a table (case, outcome, seconds, traceback):
 # the card request, its follow-up, the same request against a frozen server (kill -STOP), and an LLM extraction.
@@ -35,7 +36,7 @@ while [ $# -gt 0 ]; do
         --port) PORT="$2"; shift ;;
         --results) RESULTS="$2"; shift ;;
         --keep) KEEP=1 ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "error: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
     shift

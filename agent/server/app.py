@@ -82,7 +82,7 @@ def create_app(make_service: Callable[[], Service], token: str | None = None, ma
     from alloygan.agent.server import mcp_server, openai_api, rest, web
 
     mcp = mcp_server.build(lambda: app.state.service)
-    mcp_app = mcp.streamable_http_app() if mcp is not None else None
+    mcp_routes = mcp_server.http_routes(mcp, token) if mcp is not None else []  # exactly /mcp, not a mount
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -117,6 +117,5 @@ def create_app(make_service: Callable[[], Service], token: str | None = None, ma
     app.include_router(rest.router)
     app.include_router(openai_api.router)
     app.include_router(web.router)
-    if mcp_app is not None:
-        app.mount("/mcp", mcp_app)
+    app.router.routes.extend(mcp_routes)
     return app

@@ -134,6 +134,11 @@ class Service:
     def has_thread(self, thread: str) -> bool:
         return self.assistant.thread_exists(thread)
 
+    def is_served_thread(self, thread: str) -> bool:
+        """Whether a client may continue `thread`: an id this server issued that holds a conversation (a CLI's
+        named thread, which a person could guess, is not one)."""
+        return thread.startswith(THREAD_PREFIX) and self.has_thread(thread)
+
 
 def _quiet(progress) -> None:
     """Progress of work nobody watches (a request without a live view)."""
