@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -91,6 +92,35 @@ def ensure_environment() -> None:
     STAMP.write_text(_install_stamp())
 
 
+def ensure_test_browser(seconds: int = 600) -> None:
+    """What the web page's browser test needs: Playwright (the `test` extra) and Debian's Chromium, installed with
+    apt-get when there is none on PATH and we are root (within `seconds`). Anything missing: one line, and that
+    test skips, naming the install command."""
+    if _run(PYTHON, "-c", "import playwright.sync_api", stderr=subprocess.DEVNULL) != 0:
+        _say("installing the test extra (playwright, for the browser test)")
+        if _run(PYTHON, "-m", "pip", "install", "-q", "-e", ".[test]") != 0:
+            _say("could not install playwright: the browser test will be skipped")
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        return
+    if not shutil.which("apt-get") or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        _say("no chromium on PATH and no apt-get as root to install it: the browser test will be skipped "
+             "(install it with `apt-get install -y chromium`)")
+        return
+    _say("installing chromium with apt-get, for the browser test")
+    deadline = time.monotonic() + seconds
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    install, update = ["apt-get", "install", "-y", "-q", "chromium"], ["apt-get", "update", "-q"]
+    try:
+        for command in (install, update, install):  # the package lists may be missing on a fresh machine
+            done = subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                                  timeout=max(1.0, deadline - time.monotonic()))
+            if command is install and done.returncode == 0:
+                return
+        _say("apt-get could not install chromium: the browser test will be skipped")
+    except subprocess.TimeoutExpired:
+        _say(f"installing chromium took over {seconds} s and was stopped: the browser test will be skipped")
+
+
 def run_tests(args: list[str], env: dict[str, str]) -> int:
     """The fast tier (`-m "not slow"`: no model training), then, if it passed, the slow tier (`-m slow`:
     training, end to end, benchmarks). `--fast`: the fast tier only. Other arguments go to pytest; with
@@ -124,6 +154,8 @@ def main(argv: list[str]) -> int:
         print(f"source {BIN / 'activate'}")
         return 0
     if command == "test":
+        if "--fast" not in argv[1:]:  # the browser test is in the slow tier
+            ensure_test_browser()
         return run_tests(argv[1:], env)
     alloygan = BIN / ("alloygan.exe" if os.name == "nt" else "alloygan")
     return _run(alloygan, "demo", *argv[1:], env=env)

@@ -44,6 +44,7 @@ app.add_typer(experiments.app, name="experiments")
 app.command("report")(report.report)
 app.command("schema")(schema.schema)
 app.command("serve")(serve.serve)
+app.command("mcp")(serve.mcp)
 
 
 def main(argv: list[str] | None = None) -> None:

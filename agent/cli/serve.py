@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import typer
 
 from alloygan.agent.cli.output import err_console, fail
+
+if TYPE_CHECKING:
+    from alloygan.agent.server.service import Service
 
 LOOPBACK_NAMES = ("localhost",)
 
@@ -73,3 +78,74 @@ def serve(
         err_console.print(f"loading the models of {', '.join(families)} first…", markup=False)
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=30)
     err_console.print("stopped", markup=False)
+
+
+class BackgroundService:
+    """A `Service` built (and its models warmed) in a background thread, for `alloygan mcp`: the client's
+    `initialize` is answered at once, and a tool call waits until the service is ready (so a call never races the
+    warm-up into training the same model twice). Callable: it is the `get_service` of `build`."""
+
+    def __init__(self, make_service: Callable[[], Service], warm_families: tuple[str, ...] = ()):
+        import threading
+
+        self._make_service = make_service
+        self._warm_families = warm_families
+        self._ready = threading.Event()
+        self._service: Service | None = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._start, name="alloygan-mcp-warm-up", daemon=True).start()
+
+    def _start(self) -> None:
+        from alloygan.agent.cli.output import print_error, progress
+        from alloygan.tools.errors import user_errors
+
+        try:
+            self._service = self._make_service()
+            if self._warm_families:
+                with progress(f"loading the models of {', '.join(self._warm_families)}") as on_progress:
+                    seconds = self._service.warm_up(self._warm_families, on_progress=on_progress)
+                err_console.print(f"models loaded in {seconds:.1f} s", style="dim", markup=False)
+        except user_errors() as error:  # the tools still answer (with this error, or after loading on first use)
+            print_error(str(error))
+            self._error = error if self._service is None else None
+        except Exception as error:  # a bug: its traceback on stderr, and each tool call says it failed
+            import logging
+
+            logging.getLogger(__name__).exception("building the service failed")
+            self._error = error if self._service is None else None
+        finally:
+            self._ready.set()
+
+    def __call__(self) -> Service:
+        self._ready.wait()
+        if self._service is None:
+            raise self._error or RuntimeError("the service could not be built")
+        return self._service
+
+    def close(self) -> None:
+        if self._ready.is_set() and self._service is not None:
+            self._service.close()
+
+
+def mcp(
+    offline: bool = typer.Option(False, "--offline", help="Use the offline planner even when an LLM is configured "
+                                                            "(the MCP tools do not use the LLM)."),
+    warm: str = typer.Option("Zr", "--warm", help="Families whose models are loaded in the background at start-up, "
+                                                 "comma-separated (others load on first use); '' for none."),
+) -> None:
+    """Serve the tools over MCP on stdin/stdout, for Claude Desktop, VS Code, Cursor and other MCP clients: design,
+    predict, parse_goal, describe, query_alloys, search_literature, record_experiment_result, list_experiments.
+    Stdout carries the protocol only; progress and errors go to stderr. (`alloygan serve` serves the same tools
+    over HTTP at /mcp.)"""
+    from alloygan.agent.server.mcp_server import build
+    from alloygan.agent.server.service import Service
+
+    families = tuple(f.strip() for f in warm.split(",") if f.strip())
+    service = BackgroundService(lambda: Service(planner="offline" if offline else None), families)
+    err_console.print("alloygan MCP server on stdio; the client stops it by closing stdin", style="dim", markup=False)
+    try:
+        build(service).run("stdio")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.close()

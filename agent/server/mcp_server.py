@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from alloygan.agent.server.service import Service
+    from alloygan.knowledge_base.progress import ProgressCallback
 
 MAX_FORMULAS = 50  # per `predict` / `describe` call, as for the planner's tools
 INSTRUCTIONS = (
@@ -82,6 +83,28 @@ def summary(agent_tool: str, result: Result) -> str:
     return summarize([message])
 
 
+def progress_notifier(context: Context | None) -> ProgressCallback | None:
+    """A tool's progress as MCP progress notifications (sent only when the client asked for them with a progress
+    token): one per stage, and at most one a second within a stage (training epochs); the count only grows."""
+    import time
+
+    import anyio.from_thread
+
+    try:
+        context.request_context  # noqa: B018 - a call made outside a request (in-process) has none to notify
+    except (AttributeError, ValueError):
+        return None
+    sent = {"count": 0, "stage": None, "at": 0.0}
+
+    def notify(progress) -> None:
+        now = time.monotonic()
+        if progress.stage == sent["stage"] and now - sent["at"] < 1.0:
+            return
+        sent.update(count=sent["count"] + 1, stage=progress.stage, at=now)
+        anyio.from_thread.run(context.report_progress, sent["count"], None, str(progress))
+    return notify
+
+
 def with_arguments_of(model: type[BaseModel], returns: str) -> Callable[[Callable], Callable]:
     """Give a tool function `f(**fields)` the signature of an argument model, so the tool's input schema is the
     model's (its fields, bounds and descriptions) and no second set of argument definitions exists; its
@@ -107,7 +130,14 @@ def build(get_service: Callable[[], Service]) -> MCPServer:
     mcp = AlloyganMCP("alloygan", title="alloygan: inverse design of metallic glasses", instructions=INSTRUCTIONS,
                       version=_version(), log_level="WARNING")
 
-    @mcp.tool(annotations=READ_ONLY)
+    def tool(annotations: ToolAnnotations) -> Callable[[Callable], Callable]:
+        """Register a tool; its description is its docstring as one paragraph."""
+        def register(function: Callable) -> Callable:
+            mcp.add_tool(function, description=" ".join((function.__doc__ or "").split()), annotations=annotations)
+            return function
+        return register
+
+    @tool(READ_ONLY)
     def design(
         goal: Annotated[str | None, Field(description=(
             "The request in plain words, e.g. 'find Zr-based glass with Trg>0.6 avoiding Ag, under $30/kg'"))] = None,
@@ -118,6 +148,7 @@ def build(get_service: Callable[[], Service]) -> MCPServer:
         goal_fields: Annotated[DesignGoal | None, Field(description=(
             "Structured goal fields, instead of or on top of `goal` (the fields given override what the words "
             "say). Constraints are a list of {\"property\": \"Trg\", \"min\": 0.6, \"max\": null}."))] = None,
+        context: Context | None = None,
     ) -> Annotated[CallToolResult, results.DesignAnswer]:
         """Design new metallic-glass compositions for a goal: generate, predict Tg, Tx, Tl and GFA criteria with
         uncertainty, screen, cost and rank. Returns ranked candidates (predicted mean ± 1σ, probability of meeting
@@ -137,12 +168,12 @@ def build(get_service: Callable[[], Service]) -> MCPServer:
                 not_understood = parsed.not_understood
                 given = parsed.goal.model_dump() | given
             request = given
-        result = service.design(request, n=n, seed=seed)
+        result = service.design(request, n=n, seed=seed, on_progress=progress_notifier(context))
         if not_understood:
             result = result.model_copy(update={"not_understood": not_understood})
         return answer(result, summary("design_alloys", result))
 
-    @mcp.tool(annotations=READ_ONLY)
+    @tool(READ_ONLY)
     def predict(
         formulas: Annotated[list[str], Field(min_length=1, max_length=MAX_FORMULAS, description=(
             "Alloy formulas in at.%, e.g. 'Zr65Cu17.5Ni10Al7.5'"))],
@@ -157,7 +188,7 @@ def build(get_service: Callable[[], Service]) -> MCPServer:
         result = get_service().predict(formulas)
         return answer(result, summary("predict_properties", result))
 
-    @mcp.tool(annotations=READ_ONLY)
+    @tool(READ_ONLY)
     def parse_goal(
         goal: Annotated[str, Field(min_length=1, description=(
             "The request in plain words, e.g. 'find Zr-based glass with Trg>0.6 avoiding Ag'"))],
@@ -170,33 +201,33 @@ def build(get_service: Callable[[], Service]) -> MCPServer:
             text += f"\nNot understood (ignored): {' '.join(parsed.not_understood)}"
         return answer(parsed, text)
 
-    @mcp.tool(annotations=READ_ONLY)
+    @tool(READ_ONLY)
     @with_arguments_of(DescribeArgs, "Returns per formula: composition, descriptors, cost and the measured "
                                      "data when known.")
     def describe(**fields: Any) -> Annotated[CallToolResult, results.AlloyDescriptions]:
         result = get_service().describe(**fields)
         return answer(result, summary("describe_alloy", result))
 
-    @mcp.tool(annotations=READ_ONLY)
+    @tool(READ_ONLY)
     @with_arguments_of(AlloyQuery, "Returns how many match and the alloys, highest Trg first.")
     def query_alloys(**fields: Any) -> Annotated[CallToolResult, results.AlloyQueryResult]:
         result = get_service().query_alloys(**fields)
         return answer(result, summary("query_alloys", result))
 
-    @mcp.tool(annotations=READ_ONLY)
+    @tool(READ_ONLY)
     @with_arguments_of(SearchArgs, "Returns passages with document, page and similarity score.")
     def search_literature(**fields: Any) -> Annotated[CallToolResult, results.LiteratureSearch]:
         result = get_service().search(**fields)
         return answer(result, summary("search_literature", result))
 
-    @mcp.tool(annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
+    @tool(ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
                                           open_world_hint=False))
     @with_arguments_of(RecordResultArgs, "Returns the experiment with its result.")
     def record_experiment_result(**fields: Any) -> Annotated[CallToolResult, results.Experiment]:
         result = get_service().record_result(**fields)
         return answer(result, summary("record_experiment_result", result))
 
-    @mcp.tool(annotations=READ_ONLY)
+    @tool(READ_ONLY)
     def list_experiments() -> Annotated[CallToolResult, ExperimentList]:
         """The experiment log: every logged suggestion (a designed alloy, its predictions, goal and model versions)
         and its lab result once recorded, oldest first."""
@@ -231,3 +262,4 @@ def _version() -> str:
         return version("alloygan")
     except PackageNotFoundError:  # pragma: no cover - a source tree that is not installed
         return "0"
+

@@ -28,8 +28,17 @@ from alloygan.tools.experiments import LogSuggestionArgs
 from alloygan.tools.knowledge import AlloyQuery
 from alloygan.tools.literature import SearchArgs
 from alloygan.tools.prediction import MAX_INPUTS
-from alloygan.tools.results import (Candidate, DesignAnswer, Experiment, GoalParse, KnownAlloy, LiteratureHit,
-                                    LoggedSuggestions, Prediction, PredictionError)
+from alloygan.tools.results import (
+    Candidate,
+    DesignAnswer,
+    Experiment,
+    GoalParse,
+    KnownAlloy,
+    LiteratureHit,
+    LoggedSuggestions,
+    Prediction,
+    PredictionError,
+)
 
 router = APIRouter(prefix="/api", tags=["alloygan"])
 

@@ -3,7 +3,8 @@
     GET  /                    the page (index.html; app.css and app.js under /static/)
     POST /api/chat            one message of a conversation: `thread`, `progress`... then `answer` (or `error`)
                               server-sent events
-    GET  /api/threads         the conversations this server started (ids beginning with THREAD_PREFIX)
+    GET  /api/threads?ids=…   the named conversations this server started (the page keeps the ids it started;
+                              no client can list another's)
     GET  /api/threads/{id}    one of them: its messages and its last design's candidates (a reload redraws them)
     GET  /api/known           the known alloys of a family with their raw-material cost (the page's plot)
 
@@ -130,11 +131,14 @@ async def chat(body: ChatMessage, service: ServiceDep) -> StreamingResponse:
         # the turn runs to its end even when the client leaves (the thread stays whole)
         loop.run_in_executor(None, run_turn)
         while True:
-            kind, data = await events.get()
-            while kind == "progress" and not events.empty():  # a fast training loop: only the latest line
-                kind, data = events.get_nowait()
-            yield _event(kind, data)
-            if kind != "progress":
+            ready = [await events.get()]
+            while not events.empty():
+                ready.append(events.get_nowait())
+            progress = [item for item in ready if item[0] == "progress"]
+            if progress:  # of lines that queued up (a fast training loop), the latest
+                yield _event(*progress[-1])
+            if len(progress) < len(ready):  # the answer or the error: always the last
+                yield _event(*ready[-1])
                 break
 
     return StreamingResponse(stream(), media_type="text/event-stream",
@@ -143,31 +147,42 @@ async def chat(body: ChatMessage, service: ServiceDep) -> StreamingResponse:
 
 # --- conversations -------------------------------------------------------------------------------------------
 @router.get("/api/threads")
-def threads(service: ServiceDep) -> list[dict]:
-    """The conversations this server started, newest first (`alloygan threads list --json` records)."""
-    from alloygan.agent.threads import conversation_of, latest_checkpoint, stored_threads
+def threads(service: ServiceDep, ids: Annotated[str, Query(max_length=20_000, description=(
+        "Comma-separated ids of the conversations to list: those this browser started (it keeps them)"))] = ""
+            ) -> list[dict]:
+    """The asked-for conversations this server started, newest first (`alloygan threads list --json` records).
+    Only ids the client names are listed: a server never lists one client's conversations to another (an id is
+    its access key)."""
+    from alloygan.agent.threads import conversation_of, latest_checkpoint
 
     checkpointer = service.assistant.checkpointer
-    found = [(thread, latest_checkpoint(checkpointer, thread)) for thread in stored_threads(checkpointer)
-             if thread.startswith(THREAD_PREFIX)]
+    asked = list(dict.fromkeys(i.strip() for i in ids.split(",") if i.strip().startswith(THREAD_PREFIX)))[:200]
+    found = [(thread, latest_checkpoint(checkpointer, thread)) for thread in asked]
     conversations = [conversation_of(thread, stored) for thread, stored in found if stored is not None]
     return [c.to_json() for c in sorted(conversations, key=lambda c: c.updated_at or "", reverse=True)]
 
 
 @router.get("/api/threads/{thread}")
 def thread_messages(thread: str, service: ServiceDep) -> dict:
-    """One conversation to redraw: the user's messages and the answers, in order, its goal and the candidates
-    of its last design."""
-    from langchain_core.messages import AIMessage, HumanMessage
+    """One conversation to redraw: the user's messages and the answers in order (an answer whose turn ran a
+    design carries that design), the conversation's goal, and its last design (`design`)."""
+    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+    from alloygan.tools.results import DesignAnswer
 
     _known_thread(service, thread)
     values = service.assistant.values(thread)
-    messages = []
+    messages: list[dict] = []
+    designed: DesignAnswer | None = None  # the design run in the current turn
     for message in values.get("messages") or []:
         if isinstance(message, HumanMessage):
             messages.append({"role": "user", "text": message.text})
+            designed = None
+        elif (isinstance(message, ToolMessage) and message.name == "design_alloys" and message.status != "error"
+              and message.artifact is not None):
+            designed = DesignAnswer.model_validate(message.artifact)  # its dump, once back from the checkpoint
         elif isinstance(message, AIMessage) and not message.tool_calls and message.text:
-            messages.append({"role": "assistant", "text": message.text})
+            messages.append({"role": "assistant", "text": message.text, "design": _design_json(designed)})
     goal = service.assistant.current_goal(thread)
     return {"thread": thread, "messages": messages,
             "goal": {"description": goal.describe(), "json": goal.as_json()} if goal else None,

@@ -57,7 +57,10 @@ function addMessage(role, text, meta) {
 
 function setThread(id) {
   thread = id;
-  if (id) localStorage.setItem(THREAD_KEY, id);
+  if (id) {
+    localStorage.setItem(THREAD_KEY, id);
+    rememberThread(id);
+  }
   else localStorage.removeItem(THREAD_KEY);
   for (const item of document.querySelectorAll("#threads button")) {
     item.toggleAttribute("aria-current", item.dataset.thread === id);
@@ -147,29 +150,47 @@ function handleEvent(kind, data) {
 }
 
 function showAnswer(answer) {
-  const box = addMessage("assistant", answer.text, `answered by: ${answer.answered_by}`);
-  if (answer.design) box.append(designBlock(answer.design));
+  const box = addMessage("assistant", answer.design ? answer.text : answer.text || answer.answer,
+                         `answered by: ${answer.answered_by}`);
+  if (answer.design) addDesign(box, answer.design, answer.answer);
   box.scrollIntoView({block: "start"});
+}
+
+// A design's answer: the full text folded away (the table below shows the candidates), then the design.
+function addDesign(box, design, fullText) {
+  if (fullText) {
+    const folded = element("details", "full-text");
+    folded.append(element("summary", null, "The answer as text"), element("div", "text", fullText));
+    box.append(folded);
+  }
+  box.append(designBlock(design));
 }
 
 // --- a design: summary, plot, table, log button --------------------------------------------------------
 const COLUMNS = [
   {key: "rank", label: "Rank", sort: (c) => c.rank, cell: rankCell},
   {key: "formula", label: "Composition", sort: (c) => c.formula, cell: (c) => c.formula},
-  {key: "Trg", label: "Trg", sort: (c) => c.Trg.mean, cell: (c) => plusMinus(c.Trg, 3)},
-  {key: "Tg", label: "Tg (K)", sort: (c) => c.Tg.mean, cell: (c) => plusMinus(c.Tg, 0)},
-  {key: "Tx", label: "Tx (K)", sort: (c) => c.Tx.mean, cell: (c) => plusMinus(c.Tx, 0)},
-  {key: "Tl", label: "Tl (K)", sort: (c) => c.Tl.mean, cell: (c) => plusMinus(c.Tl, 0)},
-  {key: "gamma", label: "γ", sort: (c) => c.gamma.mean, cell: (c) => plusMinus(c.gamma, 3)},
-  {key: "p_meets_goal", label: "P(goal)", sort: (c) => c.p_meets_goal, cell: (c) => fixed(c.p_meets_goal, 2)},
-  {key: "domain", label: "Domain", sort: (c) => (c.domain ? c.domain.distance_at_pct : null), cell: domainCell},
-  {key: "cost", label: "Cost (USD/kg)", sort: (c) => c.cost_usd_per_kg, cell: (c) => fixed(c.cost_usd_per_kg, 1)},
-  {key: "nearest", label: "Nearest known alloy (source)", sort: (c) => nearest(c)?.distance_at_pct ?? null,
+  {key: "Trg", label: "Trg", sort: (c) => c.Trg.mean, cell: (c) => estimateCell(c.Trg, 3)},
+  {key: "Tg", label: "Tg (K)", sort: (c) => c.Tg.mean, cell: (c) => estimateCell(c.Tg, 0)},
+  {key: "Tx", label: "Tx (K)", sort: (c) => c.Tx.mean, cell: (c) => estimateCell(c.Tx, 0)},
+  {key: "Tl", label: "Tl (K)", sort: (c) => c.Tl.mean, cell: (c) => estimateCell(c.Tl, 0)},
+  {key: "gamma", label: "γ", sort: (c) => c.gamma.mean, cell: (c) => estimateCell(c.gamma, 3)},
+  {key: "p_meets_goal", label: "P(goal)", title: "Probability of meeting every range of the goal", sort: (c) => c.p_meets_goal, cell: (c) => fixed(c.p_meets_goal, 2)},
+  {key: "domain", label: "Domain", title: "Domain of applicability: the distance to the nearest known alloy", sort: (c) => (c.domain ? c.domain.distance_at_pct : null), cell: domainCell},
+  {key: "cost", label: "USD/kg", title: "Raw-material cost, USD per kg", sort: (c) => c.cost_usd_per_kg, cell: (c) => fixed(c.cost_usd_per_kg, 1)},
+  {key: "nearest", label: "Nearest known alloy, source", sort: (c) => nearest(c)?.distance_at_pct ?? null,
    cell: nearestCell},
 ];
 
 function nearest(candidate) {
   return candidate.nearest_known && candidate.nearest_known.length ? candidate.nearest_known[0] : null;
+}
+
+function estimateCell(estimate, digits) {
+  if (!estimate || estimate.mean === null || estimate.mean === undefined) return "–";
+  const mean = element("span", "mean", fixed(estimate.mean, digits));
+  return estimate.std === null || estimate.std === undefined
+    ? mean : [mean, element("span", "sd", ` ± ${fixed(estimate.std, digits)}`)];
 }
 
 function rankCell(candidate) {
@@ -191,9 +212,9 @@ function domainCell(candidate) {
 function nearestCell(candidate) {
   const near = nearest(candidate);
   if (!near) return "–";
-  const source = [near.source.document, near.source.location].filter(Boolean).join(", ");
-  const name = element("span", "near", `${near.formula} (${near.distance_at_pct} at.%)`);
-  const cite = element("span", "source", source);
+  const source = [near.source.location, near.source.document].filter(Boolean).join(", ");
+  const name = element("span", "near", near.formula);
+  const cite = element("span", "source", `${near.distance_at_pct} at.% away · ${source}`);
   cite.title = source;
   return [name, cite];
 }
@@ -228,6 +249,7 @@ function fillTable(table, candidates) {
     th.setAttribute("aria-sort", column.key === "rank" ? "ascending" : "none");
     const button = element("button", "sort", column.label);
     button.type = "button";
+    button.title = column.title ? `${column.title}; click to sort` : "Click to sort";
     button.addEventListener("click", () => sortTable(table, column));
     th.append(button);
     head.append(th);
@@ -307,7 +329,7 @@ function wireLogging(block, table) {
   });
 }
 
-// --- the plot: predicted Trg ± σ against cost, over the family's known alloys ---------------------------
+// --- the plots: predicted Trg ± σ against cost over the family's known alloys, and the candidates up close ---
 function knownAlloys(family) {
   if (!knownByFamily.has(family)) {
     knownByFamily.set(family, fetch(`/api/known?base=${encodeURIComponent(family)}`)
@@ -338,102 +360,168 @@ function niceTicks(low, high, count, log) {
   const raw = (high - low) / count;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((s) => s * magnitude).find((s) => s >= raw);
+  const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
   const ticks = [];
-  for (let tick = Math.ceil(low / step) * step; tick <= high + step * 1e-9; tick += step) ticks.push(tick);
+  for (let i = Math.ceil(low / step); i * step <= high + step * 1e-9; i++) ticks.push(Number((i * step).toFixed(digits)));
   return ticks;
 }
 
-async function drawPlot(figure, design, table) {
-  const candidates = design.candidates.filter((c) => c.cost_usd_per_kg !== null && c.Trg.mean !== null);
-  const family = (design.goal && design.goal.base_element)
-    || (design.candidates[0] && design.candidates[0].domain && design.candidates[0].domain.family);
-  const known = family ? (await knownAlloys(family)).filter((k) => k.cost_usd_per_kg !== null && k.Trg !== null) : [];
-  const caption = $("figcaption", figure);
-  if (!candidates.length) {
-    caption.textContent = "No candidate has a cost to plot.";
-    return;
-  }
-  const width = 560, height = 290, left = 52, right = 12, top = 12, bottom = 40;
-  const costs = [...candidates.map((c) => c.cost_usd_per_kg), ...known.map((k) => k.cost_usd_per_kg)];
-  const trgs = [...candidates.flatMap((c) => [c.Trg.mean - (c.Trg.std || 0), c.Trg.mean + (c.Trg.std || 0)]),
-    ...known.map((k) => k.Trg)];
-  let [xLow, xHigh] = [Math.min(...costs), Math.max(...costs)];
-  const log = xLow > 0 && xHigh / xLow > 20;
-  const pad = (low, high, share) => [low - (high - low || 1) * share, high + (high - low || 1) * share];
-  if (log) [xLow, xHigh] = [xLow / 1.15, xHigh * 1.15];
-  else [xLow, xHigh] = pad(xLow, xHigh, 0.05);
-  const [yLow, yHigh] = pad(Math.min(...trgs), Math.max(...trgs), 0.06);
+function padded(low, high, share, least) {
+  const margin = Math.max((high - low) * share, least);
+  return [low - margin, high + margin];
+}
+
+// One scatter panel: axes, grid, labels; returns the svg and its scales.
+function panel(title, xDomain, yDomain, log, width, height) {
+  const [left, right, top, bottom] = [50, 10, 22, 38];
+  const [xLow, xHigh] = xDomain, [yLow, yHigh] = yDomain;
   const x = (value) => left + (width - left - right)
     * (log ? Math.log(value / xLow) / Math.log(xHigh / xLow) : (value - xLow) / (xHigh - xLow));
   const y = (value) => top + (height - top - bottom) * (1 - (value - yLow) / (yHigh - yLow));
-
-  const plot = svg("svg", {viewBox: `0 0 ${width} ${height}`, role: "img", class: "scatter",
-    "aria-label": `Predicted Trg against raw-material cost of the candidates, over the known ${family || ""} alloys`});
+  const inside = (cost, trg) => cost >= xLow && cost <= xHigh && trg >= yLow && trg <= yHigh;
+  const plot = svg("svg", {viewBox: `0 0 ${width} ${height}`, width, height, role: "img", class: "scatter"});
+  plot.append(svg("title", {}, title));
   const axes = svg("g", {class: "axes"});
-  for (const tick of niceTicks(xLow, xHigh, 6, log)) {
+  for (const tick of niceTicks(xLow, xHigh, 5, log)) {
     axes.append(svg("line", {x1: x(tick), x2: x(tick), y1: top, y2: height - bottom, class: "grid"}));
-    axes.append(svg("text", {x: x(tick), y: height - bottom + 14, "text-anchor": "middle"}, String(tick)));
+    axes.append(svg("text", {x: x(tick), y: height - bottom + 13, "text-anchor": "middle"}, String(tick)));
   }
   for (const tick of niceTicks(yLow, yHigh, 5, false)) {
     axes.append(svg("line", {x1: left, x2: width - right, y1: y(tick), y2: y(tick), class: "grid"}));
-    axes.append(svg("text", {x: left - 6, y: y(tick) + 4, "text-anchor": "end"}, tick.toFixed(2)));
+    axes.append(svg("text", {x: left - 5, y: y(tick) + 3.5, "text-anchor": "end"}, String(tick)));
   }
-  axes.append(svg("rect", {x: left, y: top, width: width - left - right, height: height - top - bottom,
-    class: "frame"}));
-  axes.append(svg("text", {x: (left + width - right) / 2, y: height - 6, "text-anchor": "middle", class: "label"},
+  axes.append(svg("rect", {x: left, y: top, width: width - left - right, height: height - top - bottom, class: "frame"}));
+  axes.append(svg("text", {x: left, y: 13, class: "title"}, title));
+  axes.append(svg("text", {x: (left + width - right) / 2, y: height - 5, "text-anchor": "middle", class: "label"},
     `raw-material cost, USD/kg${log ? " (log scale)" : ""}`));
-  axes.append(svg("text", {x: 14, y: (top + height - bottom) / 2, "text-anchor": "middle", class: "label",
-    transform: `rotate(-90 14 ${(top + height - bottom) / 2})`}, "Trg = Tg / Tl"));
+  const middle = (top + height - bottom) / 2;
+  axes.append(svg("text", {x: 12, y: middle, "text-anchor": "middle", class: "label",
+    transform: `rotate(-90 12 ${middle})`}, "Trg = Tg / Tl"));
   plot.append(axes);
+  const area = svg("g", {class: "data"});
+  plot.append(area);
+  return {plot, area, x, y, inside, left, right: width - right, yLow, yHigh};
+}
 
-  // the goal's Trg bounds, as the server's goal states them
-  for (const range of (design.goal.constraints || []).filter((c) => c.property === "Trg")) {
-    for (const bound of [range.min, range.max].filter((b) => b !== null && b !== undefined && b > yLow && b < yHigh)) {
-      plot.append(svg("line", {x1: left, x2: width - right, y1: y(bound), y2: y(bound), class: "goal-line"}));
-      plot.append(svg("text", {x: width - right - 4, y: y(bound) - 4, "text-anchor": "end", class: "goal-label"},
-        `goal Trg ${bound === range.min ? ">" : "<"} ${bound}`));
+function goalLines(view, goal) {
+  for (const range of ((goal && goal.constraints) || []).filter((c) => c.property === "Trg")) {
+    for (const bound of [range.min, range.max]) {
+      if (bound === null || bound === undefined || bound <= view.yLow || bound >= view.yHigh) continue;
+      view.area.append(svg("line", {x1: view.left, x2: view.right, y1: view.y(bound), y2: view.y(bound),
+        class: "goal-line"}));
+      view.area.append(svg("text", {x: view.right - 4, y: view.y(bound) - 4, "text-anchor": "end",
+        class: "goal-label"}, `goal: Trg ${bound === range.min ? ">" : "<"} ${bound}`));
     }
   }
-  const knownLayer = svg("g", {class: "known"});
-  for (const alloy of known) {
-    const dot = svg("circle", {cx: x(alloy.cost_usd_per_kg), cy: y(alloy.Trg), r: 3});
+}
+
+function knownPoints(view, known) {
+  const layer = svg("g", {class: "known"});
+  for (const alloy of known.filter((k) => view.inside(k.cost_usd_per_kg, k.Trg))) {
+    const dot = svg("circle", {cx: view.x(alloy.cost_usd_per_kg), cy: view.y(alloy.Trg), r: 3});
     dot.append(svg("title", {}, `${alloy.formula} (known): Trg ${fixed(alloy.Trg, 3)}, `
       + `${fixed(alloy.cost_usd_per_kg, 1)} USD/kg; ${alloy.source}`));
-    knownLayer.append(dot);
+    layer.append(dot);
   }
-  plot.append(knownLayer);
-  const candidateLayer = svg("g", {class: "candidates"});
+  view.area.append(layer);
+}
+
+function candidatePoints(view, candidates, labelled) {
+  const layer = svg("g", {class: "candidates"});
   for (const candidate of [...candidates].reverse()) { // rank 1 drawn last, on top
-    const cx = x(candidate.cost_usd_per_kg), std = candidate.Trg.std || 0;
-    const point = svg("g", {class: `candidate${candidate.near_miss ? " near-miss" : ""}`, "data-rank": candidate.rank});
-    point.append(svg("line", {x1: cx, x2: cx, y1: y(candidate.Trg.mean - std), y2: y(candidate.Trg.mean + std),
-      class: "error-bar"}));
-    point.append(svg("circle", {cx, cy: y(candidate.Trg.mean), r: 4.5}));
-    point.append(svg("text", {x: cx + 6, y: y(candidate.Trg.mean) - 5, class: "rank"}, String(candidate.rank)));
+    const cx = view.x(candidate.cost_usd_per_kg), std = candidate.Trg.std || 0;
+    const point = svg("g", {class: `candidate${candidate.near_miss ? " near-miss" : ""}`,
+      "data-rank": candidate.rank});
+    point.append(svg("line", {x1: cx, x2: cx, y1: view.y(candidate.Trg.mean - std),
+      y2: view.y(candidate.Trg.mean + std), class: "error-bar"}));
+    point.append(svg("circle", {cx, cy: view.y(candidate.Trg.mean), r: labelled ? 4.5 : 3.5}));
+    if (labelled) point.append(svg("text", {x: cx + 6, y: view.y(candidate.Trg.mean) - 4, class: "rank"},
+      String(candidate.rank)));
     point.append(svg("title", {}, `${candidate.rank}. ${candidate.formula}: Trg ${plusMinus(candidate.Trg, 3)}, `
       + `${fixed(candidate.cost_usd_per_kg, 1)} USD/kg`));
-    candidateLayer.append(point);
+    layer.append(point);
   }
-  plot.append(candidateLayer);
-  figure.prepend(plot);
+  view.area.append(layer);
+}
+
+// Two panels of Trg against cost: the family (known alloys in grey, the candidates in colour, the close-up's
+// window outlined) and the candidates close up, numbered by rank, with their ±1σ bars.
+async function drawPlot(figure, design, table) {
+  const candidates = design.candidates.filter((c) => c.cost_usd_per_kg !== null && c.Trg.mean !== null);
+  const first = design.candidates[0];
+  const family = (design.goal && design.goal.base_element) || (first && first.domain && first.domain.family);
+  const known = family ? (await knownAlloys(family)).filter((k) => k.cost_usd_per_kg !== null && k.Trg !== null) : [];
+  const caption = $("figcaption", figure);
+  if (!candidates.length) {
+    caption.textContent = design.candidates.length ? "No candidate has a price: nothing to plot." : "No candidates.";
+    return;
+  }
+  const bars = candidates.flatMap((c) => [c.Trg.mean - (c.Trg.std || 0), c.Trg.mean + (c.Trg.std || 0)]);
+  const candidateCosts = candidates.map((c) => c.cost_usd_per_kg);
+  const costs = [...candidateCosts, ...known.map((k) => k.cost_usd_per_kg)];
+  const trgs = [...bars, ...known.map((k) => k.Trg)];
+  const [costLow, costHigh] = [Math.min(...costs), Math.max(...costs)];
+  const log = costLow > 0 && costHigh / costLow > 20;
+  const wide = {x: log ? [costLow / 1.15, costHigh * 1.15] : padded(costLow, costHigh, 0.05, 0.5),
+    y: padded(Math.min(...trgs), Math.max(...trgs), 0.06, 0.005)};
+  const overview = panel(`${family || "All"}-based: known alloys and the candidates`, wide.x, wide.y, log, 470, 270);
+  const close = {x: padded(Math.min(...candidateCosts), Math.max(...candidateCosts), 0.12, 0.3),
+    y: padded(Math.min(...bars), Math.max(...bars), 0.08, 0.002)};
+  const closeUp = panel("The candidates close up", close.x, close.y, false, 470, 270);
+  for (const [view, labelled] of [[overview, false], [closeUp, true]]) {
+    goalLines(view, design.goal);
+    knownPoints(view, known);
+    candidatePoints(view, candidates, labelled);
+  }
+  const clamp = (value, [low, high]) => Math.min(Math.max(value, low), high);
+  const [x1, x2] = close.x.map((c) => overview.x(clamp(c, wide.x)));
+  const [y1, y2] = close.y.map((t) => overview.y(clamp(t, wide.y)));
+  overview.area.append(svg("rect", {x: x1 - 3, y: y2 - 3, width: x2 - x1 + 6, height: y1 - y2 + 6, class: "window"}));
+  const plots = element("div", "plots");
+  plots.append(overview.plot, closeUp.plot);
+  figure.prepend(plots);
   const unplotted = design.candidates.length - candidates.length;
-  caption.textContent = `Candidates (numbered by rank; bars: predicted Trg ± 1σ) and ${known.length} known `
-    + `${family || ""} alloys (grey: measured Trg) by raw-material cost.`
+  caption.textContent = `Predicted Trg (± 1σ bars) of the candidates (blue; near misses orange) and measured Trg `
+    + `of ${known.length} known ${family || ""} alloys (grey), against raw-material cost. Left: the family; `
+    + `right: the outlined window, candidates numbered by rank.`
     + (unplotted ? ` ${unplotted} candidate(s) without a price are not drawn.` : "");
 
   // a row under the pointer marks its point
   for (const row of table.tBodies[0].rows) {
-    const mark = (on) => plot.querySelector(`g.candidate[data-rank="${row.dataset.rank}"]`)?.classList.toggle("hot", on);
+    const mark = (on) => {
+      for (const point of figure.querySelectorAll(`g.candidate[data-rank="${row.dataset.rank}"]`)) {
+        point.classList.toggle("hot", on);
+      }
+    };
     row.addEventListener("mouseenter", () => mark(true));
     row.addEventListener("mouseleave", () => mark(false));
   }
 }
 
 // --- threads ---------------------------------------------------------------------------------------------
+// The conversations this browser started: the server lists only the ids a client names (an id is its key).
+const THREADS_KEY = "alloygan.threads";
+
+function knownThreads() {
+  try {
+    const ids = JSON.parse(localStorage.getItem(THREADS_KEY) || "[]");
+    return Array.isArray(ids) ? ids.filter((id) => typeof id === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+function rememberThread(id) {
+  const ids = knownThreads().filter((known) => known !== id);
+  ids.unshift(id);
+  localStorage.setItem(THREADS_KEY, JSON.stringify(ids.slice(0, 200)));
+}
 async function loadThreads() {
   let threads = [];
   try {
-    const response = await fetch("/api/threads");
+    const ids = knownThreads();
+    if (!ids.length) throw new Error("no threads yet");
+    const response = await fetch(`/api/threads?ids=${encodeURIComponent(ids.join(","))}`);
     if (response.ok) threads = await response.json();
   } catch {
     return;
@@ -465,10 +553,12 @@ async function openThread(id) {
   const stored = await response.json();
   clearConversation();
   setThread(stored.thread);
-  for (const message of stored.messages) addMessage(message.role, message.text);
-  if (stored.design) {
-    const box = addMessage("assistant", null, "the conversation's last design");
-    box.append(designBlock(stored.design));
+  for (const message of stored.messages) {
+    if (message.design) addDesign(addMessage(message.role, null), message.design, message.text);
+    else addMessage(message.role, message.text);
+  }
+  if (stored.design && !stored.messages.some((message) => message.design)) {
+    addDesign(addMessage("assistant", null, "the conversation's last design"), stored.design, null);
   }
 }
 
