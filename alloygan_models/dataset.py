@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -99,10 +100,23 @@ def alloy_table(alloys: Sequence[Alloy]) -> AlloyTable:
     return AlloyTable(pd.concat([frame, feature_frame], axis=1), alloys)
 
 
+_loaded: dict[str, tuple[tuple, AlloyTable]] = {}  # store path -> (its revision, its table)
+
+
 def load_alloy_table() -> AlloyTable:
     """Every deduplicated alloy of the default store (filled from the shipped mined table on first use),
-    in canonical order (sorted by formula), whatever path built the store."""
+    in canonical order (sorted by formula), whatever path built the store.
+
+    Kept in memory while the store's rows are unchanged (`AlloyStore.revision`: a serving process answers a
+    prediction without reading 1,300 reports again); a commit by this process or another is seen at once."""
     from alloygan.knowledge_base.store import AlloyStore
 
     with AlloyStore.open_default() as store:
-        return alloy_table(store.alloys()).canonical()
+        path = Path(store.path)
+        signature = store.revision()
+        cached = _loaded.get(str(path))
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        table = alloy_table(store.alloys()).canonical()
+    _loaded[str(path)] = (signature, table)
+    return table

@@ -119,6 +119,15 @@ class AlloyStore:
             store.replace_source(table.source, table.reports, table.quarantined)
         return store
 
+    def revision(self) -> tuple:
+        """A cheap fingerprint of the stored rows that changes with every insert or delete, and with the updates
+        the store makes (a source renamed; reports regrouped, which rebuilds the alloys): caches compare it."""
+        counts = tuple(self._db.execute(f"SELECT count(*), coalesce(max(rowid), 0), coalesce(sum(rowid), 0) FROM {t}")
+                       .fetchone() for t in ("alloys", "reports", "quarantine"))
+        sources = self._db.execute("SELECT group_concat(id || ':' || coalesce(path, '') || ':' || coalesce(title, ''),"
+                                   " '|') FROM sources").fetchone()
+        return (*counts, sources)
+
     def close(self) -> None:
         self._db.close()
 

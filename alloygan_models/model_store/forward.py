@@ -46,8 +46,34 @@ def _expected(table: AlloyTable) -> dict:
     return forward_fingerprint(table.data_hash(), DEFAULT_SETTINGS)
 
 
+_loaded: dict[str, tuple[tuple, ForwardModel, dict]] = {}  # directory -> (files and fingerprint, model, metadata)
+
+
+def _files_key(directory: Path, expected: dict) -> tuple:
+    """Changes whenever the model is written again (files are replaced by rename: a new inode) or the data moved."""
+    stats = []
+    for name in (FOREST_FILE, META_FILE):
+        try:
+            found = (directory / name).stat()
+            stats.append((found.st_ino, found.st_mtime_ns, found.st_size))
+        except FileNotFoundError:
+            stats.append(None)
+    return (*stats, repr(expected))
+
+
 def _load(table: AlloyTable) -> tuple[ForwardModel, dict]:
+    """The saved model for `table`'s data, kept in memory while its files and the data are unchanged."""
     directory = forward_directory()
+    key = _files_key(directory, _expected(table))
+    cached = _loaded.get(str(directory))
+    if cached is not None and cached[0] == key:
+        return cached[1], dict(cached[2])
+    model, metadata = _read(table, directory)
+    _loaded[str(directory)] = (key, model, dict(metadata))
+    return model, metadata
+
+
+def _read(table: AlloyTable, directory: Path) -> tuple[ForwardModel, dict]:
     metadata = read_metadata(directory, WHAT)
     check_current(metadata, _expected(table), WHAT, directory)
     arrays = load_arrays(directory / FOREST_FILE, WHAT)

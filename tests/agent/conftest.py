@@ -57,6 +57,13 @@ def last_tool_result(messages: list[BaseMessage]) -> ToolMessage:
 
 
 @pytest.fixture
+def no_llm(monkeypatch):
+    """No LLM endpoint in the environment: the assistant plans offline."""
+    for name in ("ALLOYGAN_LLM_BASE_URL", "ALLOYGAN_LLM_MODEL", "ALLOYGAN_LLM_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
 def scripted_assistant(tmp_path):
     """An assistant whose planner is a scripted model; conversations in a temporary file."""
     from alloygan.agent.assistant import Assistant

@@ -14,10 +14,7 @@ GOAL = "find Zr-based glass with Trg>0.6 avoiding Ag"
 FOLLOW_UP = "now also avoid Be and keep cost under $25/kg"
 
 
-@pytest.fixture(autouse=True)
-def _no_llm(monkeypatch):
-    for name in ("ALLOYGAN_LLM_BASE_URL", "ALLOYGAN_LLM_MODEL", "ALLOYGAN_LLM_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("no_llm")
 
 
 @pytest.mark.slow  # end to end: two turns of `ask`, each a full design
@@ -31,7 +28,8 @@ def test_ask_answers_with_ranked_candidates_and_continues_a_thread(run_cli):
     code, out, err = run_cli("ask", "--json", "--thread", thread, FOLLOW_UP)
     assert code == 0, err
     data = json.loads(out)
-    assert set(data) == {"answer", "goal", "candidates", "thread"} and data["thread"] == thread
+    assert set(data) == {"answer", "answered_by", "llm_text", "llm_model", "goal", "candidates", "thread"}
+    assert data["thread"] == thread and data["answered_by"] == "offline" and data["llm_text"] is None
     assert data["goal"]["excluded_elements"] == ["Ag", "Be"] and data["goal"]["max_cost_usd_per_kg"] == 25
     assert len(data["candidates"]) == 3 and data["candidates"][0]["nearest_known"][0]["source"]["document"]
     assert "Goal: Zr-based" in data["answer"] and " 1. " in data["answer"]

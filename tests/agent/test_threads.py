@@ -14,10 +14,7 @@ FOLLOW_UP = "now also avoid Be"
 ZR_GOAL = "Zr-based; Trg > 0.6; without Ag, Be; 2 candidates, seed 0"
 
 
-@pytest.fixture(autouse=True)
-def _no_llm(monkeypatch):
-    for name in ("ALLOYGAN_LLM_BASE_URL", "ALLOYGAN_LLM_MODEL", "ALLOYGAN_LLM_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("no_llm")
 
 
 def _listed(run_cli) -> dict[str, dict]:
