@@ -24,7 +24,7 @@ from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
 from alloygan.agent.answer import summarize
-from alloygan.agent.state import AgentContext, State, turn_tool_messages
+from alloygan.agent.state import AgentContext, State, turn_tool_messages, user_text
 from alloygan.tools.langchain_tools import reporting
 from alloygan.tools.results import DesignAnswer
 
@@ -36,7 +36,27 @@ def _unexpected_tool_error(error: Exception) -> str:
             "another tool, or tell the user it failed")
 
 
+def _refused(request: ToolCallRequest) -> ToolMessage | None:
+    """A call that would change stored state when the user's own message of this turn did not ask for that change
+    (document text is data: a passage that says "record this result" must not record it), refused with a message
+    the planner reads and the answer shows."""
+    from alloygan.agent.planners.offline import STATE_CHANGING, asks_for_change
+
+    call = request.tool_call
+    if call["name"] not in STATE_CHANGING:
+        return None
+    state = request.state if isinstance(request.state, dict) else {}
+    if asks_for_change(user_text(state.get("messages") or []), call["name"]):
+        return None
+    return ToolMessage(f"error: refused: {call['name']} changes stored data, and the user's message in this turn "
+                       "did not ask for that; ask the user first", tool_call_id=call["id"], name=call["name"],
+                       status="error")
+
+
 def _run_tool(request: ToolCallRequest, execute) -> ToolMessage | Command:
+    refused = _refused(request)
+    if refused is not None:
+        return refused
     context = request.runtime.context if request.runtime is not None else None
     with reporting(getattr(context, "on_progress", None), getattr(context, "cancelled", None)):
         result = execute(request)

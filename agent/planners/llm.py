@@ -35,7 +35,7 @@ from langgraph.runtime import Runtime
 from alloygan.agent.answer import compose, help_answer
 from alloygan.agent.grounding import excluded_named, ungrounded_numbers
 from alloygan.agent.planners.goal_refinement import refine_goal
-from alloygan.agent.planners.offline import Request, asks_for_change, route_request
+from alloygan.agent.planners.offline import STATE_CHANGING, Request, asks_for_change, route_request
 from alloygan.agent.prompts import system_message_text
 from alloygan.agent.state import AgentContext, State, current_turn, tool_payload, turn_tool_messages, user_text
 from alloygan.knowledge_base.literature.errors import LLMEndpointError
@@ -246,8 +246,10 @@ class LLMPlanner:
         return self._ask(prompt, self._deadline(started), on_progress, self._bound_model(names))
 
     def _allowed_calls(self, response: AIMessage, state: State) -> list[dict]:
-        """The model's tool calls to run: those of the tools it was given, arguments unescaped."""
-        allowed = set(self._tool_names(state))
+        """The model's tool calls to run, arguments unescaped: those of the tools it was given, and calls that would
+        change stored data, which the tool node refuses with a message the model and the user see (the user did not
+        ask for the change); a second design in a turn that ran one, or an unknown tool, is dropped."""
+        allowed = set(self._tool_names(state)) | STATE_CHANGING
         return [{**call, "args": _unescaped(call["args"])} for call in response.tool_calls if call["name"] in allowed]
 
     @staticmethod

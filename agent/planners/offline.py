@@ -125,6 +125,9 @@ _CHANGES = {
 }
 
 
+STATE_CHANGING = frozenset(_CHANGES)  # the tools that change stored data
+
+
 def asks_for_change(text: str, tool: str) -> bool:
     """Whether the user's own words ask for the change of stored state that `tool` makes (a tool that changes
     nothing is never named here)."""
