@@ -23,7 +23,10 @@ GOAL = "find Zr-based glass with Trg>0.6 avoiding Ag"
 TOOL_RUNS_SECONDS = 600.0  # far longer than any hang guard below: only a cancellation ends the tool in time
 HANG_GUARD_SECONDS = 120.0
 CHILD = f"""
+import signal
 import time
+# a terminal's Ctrl-C interrupts: a child of a background job (CI scripts run with `&`) inherits SIGINT ignored
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import alloygan.tools.design
 from alloygan.knowledge_base.progress import Progress
 
