@@ -76,6 +76,8 @@ def _predictions(result: Predictions, _show: bool) -> list[str]:
                          f"Tg {plus_minus(p.Tg, 0, ' K')}, Tx {plus_minus(p.Tx, 0, ' K')}, Tl {plus_minus(p.Tl, 0, ' K')}, "
                          f"Trg {plus_minus(p.Trg, 3)}, γ {plus_minus(p.gamma, 3)}, P(good GFA) {fmt(p.p_good_gfa, 2)} "
                          "(± the measurement uncertainty)")
+            if near.conflict:
+                lines.append(f"  note: {near.conflict}")
             continue
         nearest = (f"; nearest known {near.formula} ({near.distance_at_pct:g} at.%: Tg {near.Tg:g} K, "
                    f"Tx {near.Tx:g} K, Tl {near.Tl:g} K)") if near else ""
@@ -107,6 +109,8 @@ def _described(result: AlloyDescriptions, _show: bool) -> list[str]:
                     f"({_cited(known)})") if known else "not in the knowledge base"
         descriptors = ", ".join(f"{k} {v:g}" for k, v in list(a.alloy_descriptors().items())[:6] if v is not None)
         lines.append(f"{a.formula}: {fmt(a.cost_usd_per_kg, 2)} USD/kg; {measured}; {descriptors}")
+        if known is not None and known.conflict:
+            lines.append(f"  note: {known.conflict}")
     return lines
 
 
@@ -127,10 +131,14 @@ def _extracted(result: Extraction, _show: bool) -> list[str]:
 
 
 def _logged(result: LoggedSuggestions, _show: bool) -> list[str]:
+    lines = [note] if (note := result.already_note()) else []
+    if not result.logged:
+        return lines
     ids = ", ".join(f"#{s.id} {s.formula}" for s in result.logged)
     first = result.logged[0]
     return [f"Logged {len(result.logged)} experiment suggestions: {ids} (models {first.generator}, "
-            f"{first.forward_model}). Record results with `alloygan experiments record ID --tg … --tx … --tl …`."]
+            f"{first.forward_model}). Record results with `alloygan experiments record ID --tg … --tx … --tl …`.",
+            *lines]
 
 
 def _recorded(experiment: Experiment, _show: bool) -> list[str]:

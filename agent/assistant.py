@@ -184,6 +184,9 @@ class Assistant:
         except GraphRecursionError:
             self._close_turn(config, f"(Stopped after {self.config.recursion_limit} steps, the limit of one turn.)",
                              f"offline: stopped after {self.config.recursion_limit} steps (ALLOYGAN_AGENT_RECURSION_LIMIT)")
+        from alloygan.agent.threads import prune_checkpoints
+
+        prune_checkpoints(self.checkpointer, thread)  # the store keeps the latest state, not every step's copy
         return self._result(thread)
 
     def _close_turn(self, config: dict, reason: str, answered_by: str) -> None:

@@ -26,8 +26,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alloygan.knowledge_base.file_writes import write_whole
 from alloygan.knowledge_base.progress import ProgressCallback, prefixed, report
 from alloygan.tools.errors import ToolInputError
+from alloygan.tools.outputs import checked_output_directory
 from alloygan.tools.tables import write_csv
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ SUMMARY_FILE = "summary.csv"
 SUMMARY_COLUMNS = ("id", "status", "goal", "returned", "passing", "best_formula", "best_Trg", "best_Trg_std",
                    "best_p_meets_goal", "best_cost_usd_per_kg", "not_understood", "error", "result_file")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+MAX_NESTING = 10  # list of goals > goal > constraints > range is 4 levels; deeper is not a goals file
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,19 @@ def _goal_keys() -> list[str]:
 def _read(path: Path) -> Any:
     import yaml
 
+    from alloygan.knowledge_base.text_files import TextFileError, decode_text
+
     if not path.is_file():
         raise ToolInputError(f"{path}: no such goals file")
-    text = path.read_text(encoding="utf-8")
     try:
-        return json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        text = decode_text(path.read_bytes(), str(path))
+    except TextFileError as error:
+        raise ToolInputError(str(error)) from None
+    too_deep = False
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except RecursionError:
+        data, too_deep = None, True
     except json.JSONDecodeError as error:
         raise ToolInputError(f"{path}: not valid JSON ({error.msg} at line {error.lineno})") from None
     except yaml.YAMLError as error:
@@ -68,6 +79,25 @@ def _read(path: Path) -> Any:
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ToolInputError(f"{path}: not valid YAML ({problem}{where})") from None
+    if too_deep or _deeper_than(data, MAX_NESTING):
+        entry = next((f", entry {n}" for n, item in enumerate(data, start=1) if _deeper_than(item, MAX_NESTING - 1)),
+                     "") if isinstance(data, list) else ""
+        raise ToolInputError(f"{path}{entry}: nested more than {MAX_NESTING} levels deep; a goals file is a list of "
+                             "goals, each a string or a mapping of design-goal fields")
+    return data
+
+
+def _deeper_than(data: Any, most: int) -> bool:
+    """Whether lists and mappings nest more than `most` levels (counted without recursion; a container that
+    YAML aliases many times is visited once per level)."""
+    level = [data] if isinstance(data, (list, dict)) else []
+    for _ in range(most):
+        inner = {id(v): v for item in level for v in (item.values() if isinstance(item, dict) else item)
+                 if isinstance(v, (list, dict))}
+        if not inner:
+            return False
+        level = list(inner.values())
+    return bool(level)
 
 
 def load_goals(path: Path) -> list[GoalEntry]:
@@ -130,9 +160,8 @@ def design_goal(entry: GoalEntry) -> GoalParse:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
+    text = json.dumps(data, indent=1, ensure_ascii=False)
+    write_whole(path, lambda target: target.write_text(text, encoding="utf-8"))
 
 
 def _finished(path: Path, entry: GoalEntry) -> dict | None:
@@ -200,11 +229,7 @@ def run_batch(goals_file: Path, out: Path, on_progress: ProgressCallback | None 
     `on_result(record, skipped)` is called after each goal (skipped: finished by an earlier run).
     """
     entries = load_goals(goals_file)
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ToolInputError(f"--out {out}: exists and is not a directory")
-    if not out.parent.is_dir():
-        raise ToolInputError(f"--out {out}: directory {out.parent} does not exist")
+    out = checked_output_directory(out, "--out", inputs=[("GOALS", goals_file)])  # reused: resumable
     out.mkdir(exist_ok=True)
     rows, ran, skipped = [], 0, 0
     for number, entry in enumerate(entries, start=1):

@@ -149,11 +149,16 @@ class ChatSession:
     def log(self, rest: str) -> None:
         from alloygan.tools.experiments import log_suggestions
 
-        ranks = [int(n) for n in re.findall(r"\d+", rest)] or None
+        ranks = [int(n[:10]) for n in re.findall(r"\d+", rest)] or None  # 10 digits: refused as a rank, no huge int
         try:
-            logged = log_suggestions(self.assistant.last_design(self.thread), ranks, self.thread).logged
+            result = log_suggestions(self.assistant.last_design(self.thread), ranks, self.thread)
         except self._user_errors() as error:
             self.console.print(Text(f"error: {error}", style="red"))
+            return
+        logged = result.logged
+        if (note := result.already_note()) is not None:
+            self.console.print(note, markup=False)
+        if not logged:
             return
         table = Table(title=f"{len(logged)} experiment suggestions logged", title_justify="left")
         for column in ("id", "rank", "composition (at.%)", "Tg K", "Tx K", "Tl K"):

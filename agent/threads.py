@@ -26,6 +26,7 @@ from alloygan.tools.results import Conversation
 if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
 
+CHECKPOINTS_KEPT = 8  # per thread: the latest state and the steps of about the last turn before it
 THREAD_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 THREAD_NAME_RULE = "1-64 characters: letters, digits, '_', '-' and '.' (e.g. zr-glass-1)"
 LAST_MESSAGE_CHARS = 60  # the first words of the last user message, as the listing shows them
@@ -74,6 +75,49 @@ def read_only_store(path: Path | None = None) -> Iterator[Any]:
             raise ToolInputError(f"conversation store {path}: not a conversation store ({error}); "
                                  "move it away to start afresh") from None
         yield SqliteSaver(connection) if has_checkpoints else None
+
+
+def prune_checkpoints(checkpointer: Any, thread: str, keep: int = CHECKPOINTS_KEPT) -> None:
+    """Delete all but the newest `keep` checkpoints of `thread` (per namespace), and the writes of those deleted.
+
+    Every checkpoint holds the whole state (the graph's channels are plain reducers, not langgraph's
+    DeltaChannel, so no checkpoint needs its ancestors), and the graph steps about five times a turn: kept all,
+    the store grows with the square of the conversation's length. The latest state is all a turn reads;
+    SQLite reuses the freed pages, so the file stays near its size at the longest kept state.
+    """
+    with checkpointer.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM checkpoints WHERE thread_id = ?1 AND checkpoint_id <= ("
+            " SELECT c.checkpoint_id FROM checkpoints c WHERE c.thread_id = ?1"
+            " AND c.checkpoint_ns = checkpoints.checkpoint_ns ORDER BY c.checkpoint_id DESC LIMIT 1 OFFSET ?2)",
+            (thread, keep))
+        cursor.execute(
+            "DELETE FROM writes WHERE thread_id = ?1 AND NOT EXISTS (SELECT 1 FROM checkpoints c"
+            " WHERE c.thread_id = ?1 AND c.checkpoint_ns = writes.checkpoint_ns"
+            " AND c.checkpoint_id = writes.checkpoint_id)", (thread,))
+
+
+def delete_conversation(thread: str, path: Path | None = None) -> Conversation:
+    """Delete a stored conversation (all its checkpoints, through the checkpointer's `delete_thread`); what it was.
+
+    ToolInputError when there is no such conversation."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    from alloygan.tools.settings import settings
+
+    path = Path(path or settings().paths.conversations)
+    missing = ToolInputError(f"threads delete {thread}: no conversation with that id; "
+                             "`alloygan threads list` shows them")
+    if not path.is_file():
+        raise missing
+    with closing(sqlite3.connect(path, check_same_thread=False, timeout=30.0)) as connection:
+        checkpointer = SqliteSaver(connection)
+        stored = latest_checkpoint(checkpointer, thread)
+        if stored is None:
+            raise missing
+        conversation = conversation_of(thread, stored)
+        checkpointer.delete_thread(thread)
+    return conversation
 
 
 def stored_threads(checkpointer: Any) -> list[str]:

@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 
-from alloygan.knowledge_base.records import QuarantinedRow, Report
+from alloygan.knowledge_base.records import QuarantinedRow, Report, temperature_problems
 
 RADIUS_AT_PCT = 6.0
 MIN_NEIGHBOURS = 3
@@ -79,3 +79,21 @@ def quarantine_outliers(reports: Sequence[Report], known: Sequence[Report] = ())
     quarantined = [QuarantinedRow(reports[index].raw_text, reports[index].location, reason, reports[index].page,
                                   reports[index].family) for index, reason in sorted(outliers.items())]
     return kept, quarantined
+
+
+def screen_reports(reports: Sequence[Report], known: Sequence[Report] = ()) -> tuple[list[Report], list[QuarantinedRow]]:
+    """The mined table's checks on reports entering the store from elsewhere (a committed extraction): plausible,
+    ordered temperatures with the Trg and gamma of a glass (`records.temperature_problems`), then agreement with the
+    composition neighbours among themselves and the `known` reports (`quarantine_outliers`). A report that
+    contradicts only its own alloy's other reports is kept: the alloy's value stays the consensus and the
+    conflict is shown (`records.Alloy.conflict`)."""
+    plausible, quarantined = [], []
+    for report in reports:
+        problems = temperature_problems(report.Tg, report.Tx, report.Tl)
+        if problems:
+            quarantined.append(QuarantinedRow(report.raw_text, report.location, "; ".join(problems), report.page,
+                                              report.family))
+        else:
+            plausible.append(report)
+    kept, outliers = quarantine_outliers(plausible, known)
+    return kept, quarantined + outliers

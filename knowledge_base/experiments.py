@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from alloygan.knowledge_base.composition import Composition
 from alloygan.knowledge_base.records import Report, Source, temperature_problems
@@ -41,7 +42,8 @@ CREATE TABLE IF NOT EXISTS experiment_suggestions (
     generator TEXT NOT NULL DEFAULT '',
     forward_model TEXT NOT NULL DEFAULT '',
     thread TEXT,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    design_key TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS experiment_results (
     id INTEGER PRIMARY KEY,
@@ -53,6 +55,13 @@ CREATE TABLE IF NOT EXISTS experiment_results (
     recorded_at TEXT NOT NULL
 )
 """
+
+
+# Logging the same candidate of the same design twice is a no-op: the design's key (its goal, seed and model
+# versions) and the formula name it. An older store gains the column and the index on first use.
+_DESIGN_KEY_COLUMN = "ALTER TABLE experiment_suggestions ADD COLUMN design_key TEXT NOT NULL DEFAULT ''"
+_DESIGN_KEY_INDEX = ("CREATE UNIQUE INDEX IF NOT EXISTS experiment_suggestions_design ON "
+                     "experiment_suggestions(design_key, formula) WHERE design_key <> ''")
 
 
 class ExperimentError(ValueError):
@@ -73,6 +82,15 @@ class NewSuggestion:
     generator: str = ""
     forward_model: str = ""
     thread: str | None = None
+    design_key: str = ""  # names the design (goal, seed, model versions); "" never matches another
+
+
+class Logged(NamedTuple):
+    """A suggestion's id, and whether this call created it (False: the same candidate of the same design was
+    logged before, under this id)."""
+
+    id: int
+    created: bool
 
 
 @dataclass(frozen=True)
@@ -113,33 +131,46 @@ class ExperimentLog:
 
     def __init__(self, store: AlloyStore):
         self.store = store
+        if store.read_only and store.connection.execute(  # a read-only home: the log can still be read
+                "SELECT 1 FROM sqlite_master WHERE name = 'experiment_results'").fetchone():
+            return
         with store.transaction() as db:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
+            if "design_key" not in {row[1] for row in db.execute("PRAGMA table_info(experiment_suggestions)")}:
+                db.execute(_DESIGN_KEY_COLUMN)
+            db.execute(_DESIGN_KEY_INDEX)
 
-    def add_suggestions(self, suggestions: Sequence[NewSuggestion]) -> list[int]:
-        """Store the suggestions (all or none); their ids, in order."""
+    def add_suggestions(self, suggestions: Sequence[NewSuggestion]) -> list[Logged]:
+        """Store the suggestions (all or none); their ids, in order. A candidate of a design (same `design_key`,
+        same formula) logged before is not stored again: its id comes back with `created` False."""
         created = _now()
         ids = []
         with self.store.transaction() as db:
             for s in suggestions:
+                earlier = db.execute("SELECT id FROM experiment_suggestions WHERE design_key = ? AND formula = ?",
+                                     (s.design_key, s.composition.formula)).fetchone() if s.design_key else None
+                if earlier is not None:
+                    ids.append(Logged(int(earlier[0]), False))
+                    continue
                 cursor = db.execute(
                     "INSERT INTO experiment_suggestions(formula, composition, predicted, p_meets_goal, cost_usd_per_kg,"
-                    " goal, goal_text, design_rank, generator, forward_model, thread, created_at)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " goal, goal_text, design_rank, generator, forward_model, thread, created_at, design_key)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (s.composition.formula, json.dumps(s.composition.as_dict()), json.dumps(s.predicted),
                      s.p_meets_goal, s.cost_usd_per_kg, json.dumps(s.goal), s.goal_text, s.design_rank, s.generator,
-                     s.forward_model, s.thread, created),
+                     s.forward_model, s.thread, created, s.design_key),
                 )
-                ids.append(int(cursor.lastrowid))
+                ids.append(Logged(int(cursor.lastrowid), True))
         return ids
 
     def suggestions(self) -> list[Suggestion]:
         return [self._suggestion(row) for row in self._rows("")]
 
     def get(self, suggestion_id: int) -> Suggestion:
-        rows = self._rows("WHERE s.id = ?", (suggestion_id,))
+        # an id beyond SQLite's 64-bit integers names no row (binding it would raise OverflowError)
+        rows = self._rows("WHERE s.id = ?", (suggestion_id,)) if 0 < suggestion_id < 2**63 else []
         if not rows:
             last = self.store.connection.execute("SELECT MAX(id) FROM experiment_suggestions").fetchone()[0]
             known = f"ids run from 1 to {last}" if last else "the log is empty; log candidates first (/log in chat)"
@@ -168,14 +199,20 @@ class ExperimentLog:
             raise ExperimentError(f"an alloy that did not form a glass has no Tg, Tx, Tl to record; drop {given} "
                                   "(put other observations in --note)")
         composition = Composition.from_dict(suggestion.composition)
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT INTO experiment_results(suggestion_id, amorphous, Tg, Tx, Tl, note, in_knowledge_base,"
-                " recorded_at) VALUES (?,?,?,?,?,?,?,?)",
-                (suggestion_id, int(amorphous), Tg, Tx, Tl, note, int(amorphous), _now()),
-            )
-            if amorphous:
-                self._add_to_knowledge_base(db, suggestion, composition, Tg, Tx, Tl, note)  # type: ignore[arg-type]
+        try:
+            with self.store.transaction() as db:
+                db.execute(
+                    "INSERT INTO experiment_results(suggestion_id, amorphous, Tg, Tx, Tl, note, in_knowledge_base,"
+                    " recorded_at) VALUES (?,?,?,?,?,?,?,?)",
+                    (suggestion_id, int(amorphous), Tg, Tx, Tl, note, int(amorphous), _now()),
+                )
+                if amorphous:
+                    self._add_to_knowledge_base(db, suggestion, composition, Tg, Tx, Tl, note)  # type: ignore[arg-type]
+        except sqlite3.IntegrityError:  # another process recorded it between the check above and this insert
+            recorded = self.get(suggestion_id).measurement
+            when = f" (recorded {recorded.recorded_at})" if recorded else ""
+            raise ExperimentError(f"suggestion {suggestion_id} already has a result{when}, recorded meanwhile by "
+                                  "another process; each suggestion takes one result") from None
         return self.get(suggestion_id)
 
     def _add_to_knowledge_base(self, db: sqlite3.Connection, suggestion: Suggestion, composition: Composition,

@@ -35,6 +35,8 @@ from alloygan.knowledge_base.composition import NORMALISED_SLACK, CompositionErr
 
 LEVEL_TOLERANCE = 0.005  # relative: a level may total 99.5-100.5 (or 0.995-1.005)
 FRACTION_GROUP_TOLERANCE = 0.01  # at.%: the stricter test for the fraction reading
+MAX_NESTING = 8  # groups inside groups; alloy notation uses two or three levels
+MAX_FORMULA_CHARS = 500
 
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 _AT_PCT_SUFFIX = re.compile(r"\(?\s*(at\.?\s*%|at\.?\s*pct|atomic\s*%)\s*\)?\s*$", re.IGNORECASE)
@@ -84,6 +86,7 @@ class _Parser:
         self.index = 0
         self.original = original
         self.symbols = element_symbols()
+        self.depth = 0
 
     def fail(self, reason: str) -> FormulaError:
         return FormulaError(self.original, reason)
@@ -145,8 +148,13 @@ class _Parser:
                 simple.append((token.text, value))
                 continue
             if token.kind in _CLOSING:
+                if self.depth >= MAX_NESTING:
+                    raise self.fail(f"groups nested more than {MAX_NESTING} deep (position {token.position + 1}); "
+                                    "write the composition with fewer levels of parentheses")
                 self.take()
+                self.depth += 1
                 inner = self.level(_CLOSING[token.kind])
+                self.depth -= 1
                 self.take()  # the closing bracket
                 group_text = self._text_between(token)
                 value = self.amount(group_text)
@@ -222,6 +230,9 @@ def parse_formula(text: str) -> dict[str, float]:
     if not isinstance(text, str) or not text.strip():
         raise FormulaError(str(text), "empty formula")
     original = text.strip()
+    if len(original) > MAX_FORMULA_CHARS:
+        raise FormulaError(original[:40] + "…", f"{len(original):,} characters; a formula has at most "
+                           f"{MAX_FORMULA_CHARS}")
     if _WEIGHT_NOTATION.search(original):
         raise FormulaError(original, "weight-percent notation is not supported; give the composition in at.%")
     if _DASH_DESIGNATION.match(original.strip()):

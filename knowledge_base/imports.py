@@ -27,17 +27,15 @@ that disagree, an unknown unit, a composition in weight percent, bytes that are 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alloygan.knowledge_base.composition import Composition
 from alloygan.knowledge_base.consistency import quarantine_outliers
 from alloygan.knowledge_base.formula import weight_percent_notation
 from alloygan.knowledge_base.literature.tables import temperature_column
 from alloygan.knowledge_base.literature.units import temperature_unit, to_kelvin
-from alloygan.knowledge_base.records import QuarantinedRow, Report, Source, checked_report
+from alloygan.knowledge_base.records import KnownReports, QuarantinedRow, Report, Source, checked_report
 from alloygan.knowledge_base.table_files import TableFile, TableFileError, read_table_file
 from alloygan.knowledge_base.table_miner import sha256_of
 
@@ -90,6 +88,7 @@ class ImportedTable:
     ignored_columns: tuple[str, ...] = ()
     unit_note: str = ""
     as_written: dict[str, tuple[str, str]] = field(default_factory=dict)  # location -> (formula, "K" | "°C")
+    known_from: dict[str, int] = field(default_factory=dict)  # title of a stored source -> rows repeating its reports
 
 
 def _fail(table: TableFile, message: str, number: int | None = None) -> TableFileError:
@@ -219,11 +218,6 @@ def _row_entry(table: TableFile, columns: Columns, number: int, cells: Sequence[
                           method=REPORT_METHOD, critical_diameter_mm=dmax, **details)
 
 
-def report_key(report: Report) -> tuple[Composition, float, float, float]:
-    """A report's content: composition (within 0.01 at.%) and temperatures to 0.01 K."""
-    return (report.composition, round(report.Tg, 2), round(report.Tx, 2), round(report.Tl, 2))
-
-
 def read_user_table(path: Path | str, known: Sequence[Report] = ()) -> ImportedTable:
     """The table at `path` checked row by row against itself and the `known` (stored) reports."""
     table = read_table_file(path)
@@ -232,10 +226,7 @@ def read_user_table(path: Path | str, known: Sequence[Report] = ()) -> ImportedT
     result = ImportedTable(source, table.kind, len(table.rows), ignored_columns=columns.ignored)
     if columns.header_unit is None and "unit" not in columns.optional:
         result.unit_note = "no temperature unit stated: read as K"
-    stored = Counter(report_key(report) for report in known)
-    first_stored = {}
-    for report in known:
-        first_stored.setdefault(report_key(report), report)
+    stored = KnownReports(known)
     candidates = []
     for row in table.rows:
         unit = _row_unit(table, columns, row.number, row.cells)
@@ -246,10 +237,11 @@ def read_user_table(path: Path | str, known: Sequence[Report] = ()) -> ImportedT
         if isinstance(entry, QuarantinedRow):
             result.quarantined.append(entry)
             continue
-        key = report_key(entry)
-        if stored[key] > 0:
-            stored[key] -= 1
-            result.duplicates.append((entry.location, f"already in the knowledge base ({_citation(first_stored[key])})"))
+        repeated = stored.repeat_of(entry)
+        if repeated is not None:
+            result.duplicates.append((entry.location, f"already in the knowledge base ({_citation(repeated)})"))
+            title = repeated.source.title if repeated.source else "unknown source"
+            result.known_from[title] = result.known_from.get(title, 0) + 1
             continue
         candidates.append(entry)
     result.reports, outliers = quarantine_outliers(candidates, known)

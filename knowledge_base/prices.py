@@ -15,7 +15,7 @@ from master alloys or ferroalloys, and ignores melting and processing.
 
 Elements without a price (most radioactive ones; see the snapshot notes):
 `price_usd_per_kg` and `alloy_cost_usd_per_kg` raise `MissingPriceError` naming the
-element; the vectorised `cost_usd_per_kg` returns NaN for rows that contain such an
+element; `alloy_cost_or_none` gives None and a note instead (what `describe` shows); the vectorised `cost_usd_per_kg` returns NaN for rows that contain such an
 element (and prices the other rows), so a screen over many candidates is not stopped
 by one column.
 """
@@ -135,6 +135,15 @@ def price_usd_per_kg(symbol: str) -> float:
 def alloy_cost_usd_per_kg(composition: Composition) -> float:
     """Raw-material cost of the alloy: Σ mass fraction × element price (USD/kg)."""
     return sum(w * price_usd_per_kg(symbol) for symbol, w in composition.weight_fractions().items())
+
+
+def alloy_cost_or_none(composition: Composition) -> tuple[float | None, str]:
+    """(cost in USD/kg, "") or, when an element has no price, (None, "no price for At, Ra"): what a listing shows
+    as "–" with the note. An unknown cost is never taken as zero."""
+    unpriced = [symbol for symbol in composition.as_dict() if price_table().get(symbol, {}).get("usd_per_kg") is None]
+    if unpriced:
+        return None, f"no price for {', '.join(unpriced)}"
+    return alloy_cost_usd_per_kg(composition), ""
 
 
 def cost_usd_per_kg(elements: Sequence[str], fractions: np.ndarray) -> np.ndarray:

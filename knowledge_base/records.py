@@ -2,11 +2,17 @@
 
 A *report* is one statement of one source about one alloy (a table row, a sentence,
 a measurement). An *alloy* is a canonical composition with every report about it;
-its temperatures are the medians of its reports. Nothing here touches storage.
+its temperatures are the medians of its reports while its sources agree. When sources
+disagree beyond the measurement spread (`CONFLICT_K`), one new report must not move an
+alloy halfway: the value is the median of the consensus, the sources that agree with the
+most others (ties: the earliest source), and the alloy is marked `conflict` with a note
+naming the reports that disagree. Nothing here touches storage.
 """
 from __future__ import annotations
 
 import statistics
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from alloygan.knowledge_base.composition import Composition, CompositionError
@@ -16,6 +22,14 @@ from alloygan.knowledge_base.composition import Composition, CompositionError
 PLAUSIBLE_K = {"Tg": (250.0, 1500.0), "Tx": (250.0, 1600.0), "Tl": (400.0, 2500.0)}
 # Reports of one alloy whose values differ by more than this are flagged as conflicting.
 SPREAD_FLAG_K = 10.0
+# Sources of one alloy whose values differ by more than this (K, in Tg, Tx or Tl) contradict each other: about three
+# times the typical inter-laboratory spread (5-10 K: heating rate, onset construction), beyond what measurement explains.
+CONFLICT_K = 30.0
+# Physically plausible reduced glass transition Trg = Tg/Tl (Turnbull, Contemp. Phys. 10, 473 (1969): glass formers
+# lie near 2/3; the published table spans 0.44-0.70) and gamma = Tx/(Tg + Tl) (Lu & Liu, Acta Mater. 50, 3501 (2002):
+# the table spans 0.32-0.48). Values outside are misreadings (Tg, Tx and Tl of 1490/1495/1500 K give Trg 0.99).
+PLAUSIBLE_TRG = (0.35, 0.80)
+PLAUSIBLE_GAMMA = (0.25, 0.60)
 
 SOURCE_KINDS = ("published-table", "mined-rules", "mined-llm", "experiment", "user-import")
 
@@ -80,6 +94,12 @@ def temperature_problems(Tg: float, Tx: float, Tl: float) -> list[str]:
         problems.append(f"Tg ({Tg:g} K) {relation} Tx ({Tx:g} K); a glass needs Tg < Tx")
     if not Tx < Tl:
         problems.append(f"Tx ({Tx:g} K) is not below Tl ({Tl:g} K)")
+    if not problems:
+        for name, value, (low, high) in (("Trg = Tg/Tl", Tg / Tl, PLAUSIBLE_TRG),
+                                         ("gamma = Tx/(Tg + Tl)", Tx / (Tg + Tl), PLAUSIBLE_GAMMA)):
+            if not low <= value <= high:
+                problems.append(f"{name} = {value:.3f} is outside the plausible range {low:g}-{high:g} "
+                                "of metallic glasses")
     return problems
 
 
@@ -100,6 +120,19 @@ def checked_report(formula: str, Tg: float, Tx: float, Tl: float, raw_text: str,
     return Report(composition, Tg, Tx, Tl, raw_text, location, page, family, method=method, source=source, **details)
 
 
+def _source_key(report: Report) -> str:
+    return report.source.sha256 if report.source is not None else ""
+
+
+def _source_label(report: Report) -> str:
+    title = report.source.title if report.source is not None else "unknown source"
+    return f"{title}, {report.location}" if report.location else title
+
+
+def _values_agree(a: Sequence[float], b: Sequence[float]) -> bool:
+    return all(abs(x - y) <= CONFLICT_K for x, y in zip(a, b))
+
+
 @dataclass
 class Alloy:
     """A canonical composition and every report about it."""
@@ -108,8 +141,34 @@ class Alloy:
     reports: list[Report] = field(default_factory=list)
     base_element: str = ""
 
+    def _by_source(self) -> dict[str, list[Report]]:
+        """The reports per source, sources in the order of their first report (the store lists the earliest first)."""
+        groups: dict[str, list[Report]] = {}
+        for report in self.reports:
+            groups.setdefault(_source_key(report), []).append(report)
+        return groups
+
+    def _consensus(self) -> tuple[list[Report], list[Report]]:
+        """(the reports the value is taken from, the reports that contradict them). While every source's median
+        lies within `CONFLICT_K` of every other's, all reports count; else the sources agreeing with the most
+        sources (ties: the earliest) are the consensus. Reports of one source never contradict each other: a
+        table printing an alloy twice is one voice, its median."""
+        groups = self._by_source()
+        if len(groups) < 2:
+            return list(self.reports), []
+        medians = {key: [statistics.median(getattr(r, n) for r in reports) for n in ("Tg", "Tx", "Tl")]
+                   for key, reports in groups.items()}
+        keys = list(groups)
+        if all(_values_agree(medians[a], medians[b]) for a in keys for b in keys):
+            return list(self.reports), []
+        agreeing = {a: [b for b in keys if _values_agree(medians[a], medians[b])] for a in keys}
+        chosen = max(keys, key=lambda k: (len(agreeing[k]), -keys.index(k)))
+        consensus = set(agreeing[chosen])
+        return ([r for r in self.reports if _source_key(r) in consensus],
+                [r for r in self.reports if _source_key(r) not in consensus])
+
     def _median(self, name: str) -> float:
-        return float(statistics.median(getattr(r, name) for r in self.reports))
+        return float(statistics.median(getattr(r, name) for r in self._consensus()[0]))
 
     @property
     def Tg(self) -> float:
@@ -134,6 +193,48 @@ class Alloy:
     @property
     def conflicting(self) -> bool:
         return self.spread_K > SPREAD_FLAG_K
+
+    @property
+    def conflict(self) -> bool:
+        """Sources contradict each other beyond the measurement spread; the value is the consensus one."""
+        return bool(self._consensus()[1])
+
+    @property
+    def conflict_note(self) -> str:
+        """One line naming the reports that disagree and the value kept; empty without a conflict."""
+        kept, disagreeing = self._consensus()
+        if not disagreeing:
+            return ""
+        values = lambda r: f"Tg/Tx/Tl {r.Tg:g}/{r.Tx:g}/{r.Tl:g} K ({_source_label(r)})"
+        return (f"conflict: {'; '.join(values(r) for r in disagreeing)} disagrees with "
+                f"{'; '.join(values(r) for r in kept)} by more than {CONFLICT_K:g} K; the value kept is "
+                f"{self.Tg:g}/{self.Tx:g}/{self.Tl:g} K, from the consensus (the earlier source on a tie)")
+
+
+def report_key(report: Report) -> tuple[Composition, float, float, float]:
+    """A report's content: composition (within 0.01 at.%) and temperatures to 0.01 K."""
+    return (report.composition, round(report.Tg, 2), round(report.Tx, 2), round(report.Tl, 2))
+
+
+class KnownReports:
+    """The stored reports by content (`report_key`), for recognising a report already known from any file: a
+    re-saved copy of a document, a table exported and imported again. Equal reports are counted, not merged: a new
+    report repeats a stored one while the store holds more reports equal to it than were matched so far (a table
+    printing an alloy twice still gives both)."""
+
+    def __init__(self, known: Sequence[Report]):
+        self._left = Counter(report_key(report) for report in known)
+        self._first: dict[tuple, Report] = {}
+        for report in known:
+            self._first.setdefault(report_key(report), report)
+
+    def repeat_of(self, report: Report) -> Report | None:
+        """The stored report `report` repeats (and counts it as matched), or None when it is new."""
+        key = report_key(report)
+        if self._left[key] <= 0:
+            return None
+        self._left[key] -= 1
+        return self._first[key]
 
 
 def family_base_element(family: str, composition: Composition) -> str:

@@ -3,10 +3,17 @@
 Every write runs in one transaction (`BEGIN IMMEDIATE` ... `COMMIT`), so a command that
 fails part-way changes nothing. The `alloys` table is derived: after every write it is
 rebuilt from all reports (deduplicated by canonical composition, medians of the
-reports), inside the same transaction. The schema version is recorded in `meta`.
+reports, or of the consensus when sources contradict each other: `records.Alloy`),
+inside the same transaction. Reports are read earliest source first. A source is
+removed with all its reports and quarantined rows (`remove_source`); a re-saved copy
+of the published table's PDF takes the place of the stored table instead of adding a
+second one. The schema version is recorded in `meta`.
 """
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -82,7 +89,54 @@ CREATE INDEX IF NOT EXISTS reports_alloy ON reports(alloy_id);
 
 
 class StoreError(RuntimeError):
-    """The store cannot be used as asked (wrong schema version, not a database)."""
+    """The store cannot be used as asked (wrong schema version, corrupt, read-only, a full disk); the message says
+    which and what to do."""
+
+
+_TABLES = ("meta", "sources", "alloys", "reports", "quarantine")
+_pages_checked: dict[str, tuple] = {}  # store path -> the state of its files when quick_check last passed
+
+
+def _file_state(path: Path) -> tuple | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
+_FULL, _READ_ONLY, _CORRUPT = "full", "read-only", "corrupt"
+
+
+def _kind_of_failure(path: Path, error: BaseException) -> str | None:
+    """"full", "read-only" or "corrupt" for an error opening or writing the store at `path`; None for another."""
+    code = getattr(error, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(error).lower()
+    if primary == sqlite3.SQLITE_FULL or getattr(error, "errno", None) == errno.ENOSPC or "disk is full" in text:
+        return _FULL
+    if primary == sqlite3.SQLITE_READONLY or getattr(error, "errno", None) in (errno.EROFS, errno.EACCES):
+        return _READ_ONLY
+    if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "malformed" in text or "not a database" in text \
+            or "is missing" in text or "no such table" in text:
+        return _CORRUPT
+    if primary in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN) and shutil.disk_usage(path.parent).free < 1 << 20:
+        return _FULL
+    return None
+
+
+def unusable_store(path: Path, error: BaseException) -> str:
+    """Why the store at `path` cannot be used, and what to do: the disk is full, it is read-only, or it is corrupt
+    (only then is it moved aside; nothing here suggests deleting it)."""
+    what = getattr(error, "strerror", None) or str(error)
+    kind = _kind_of_failure(path, error)
+    if kind == _FULL:
+        return f"{path}: the disk is full ({what}); nothing was changed; free some space and run the command again"
+    if kind == _READ_ONLY:
+        return (f"{path}: the store is read-only here ({what}); commands that only read it work; to change it, "
+                "make it writable")
+    if kind == _CORRUPT:
+        return (f"{path}: the store is corrupt ({what}); move it aside (mv {path.name} {path.name}.corrupt, keeping "
+                "it: its experiment log and added sources may be recoverable) and run `alloygan kb build` for a new one")
+    return f"{path}: the store cannot be opened ({what})"
 
 
 @dataclass(frozen=True)
@@ -97,14 +151,52 @@ class AlloyStore:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(unusable_store(self.path, error)) from None
+        # Where the store cannot be written (a read-only home), it is opened read-only: reading commands work.
+        self.read_only = not os.access(self.path.parent, os.W_OK) or (
+            self.path.exists() and not os.access(self.path, os.W_OK))
+        try:
+            self._db = self._connect()
             self._db.execute("PRAGMA foreign_keys=ON")
             self._ensure_schema()
-        except sqlite3.DatabaseError as error:
-            raise StoreError(f"{self.path}: not a usable alloygan store ({error})") from None
+            self._check_pages()
+        except (sqlite3.DatabaseError, StoreError) as error:
+            if getattr(self, "_db", None) is not None:
+                self._db.close()
+            if isinstance(error, StoreError):
+                raise
+            raise StoreError(unusable_store(self.path, error)) from None
+
+    def _check_pages(self) -> None:
+        """SQLite's quick_check (a few ms for the shipped store), once per process while the files are unchanged:
+        garbled pages are found when the store is opened, not by the query that first reads them."""
+        key = tuple(_file_state(Path(f"{self.path}{suffix}")) for suffix in ("", "-wal"))
+        if _pages_checked.get(str(self.path)) == key:
+            return
+        problems = [row[0] for row in self._db.execute("PRAGMA quick_check(1)")]
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError(f"database disk image is malformed: {problems[0].splitlines()[-1]}")
+        _pages_checked[str(self.path)] = key
+
+    def _connect(self) -> sqlite3.Connection:
+        if not self.read_only:
+            db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            db.execute("PRAGMA journal_mode=WAL")
+            return db
+        if not self.path.is_file():
+            raise StoreError(f"{self.path}: no store here, and {self.path.parent} is read-only; make it writable "
+                             "(or set ALLOYGAN_HOME to a writable directory) to create one")
+        uri = self.path.resolve().as_uri()
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=30.0)
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:  # a WAL store in a read-only directory: nobody can be writing it
+            db.close()
+            db = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, timeout=30.0)
+        return db
 
     @classmethod
     def open_default(cls, fill: bool = True) -> "AlloyStore":
@@ -144,28 +236,43 @@ class AlloyStore:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All-or-nothing: commits on success, rolls back on any exception."""
-        self._db.execute("BEGIN IMMEDIATE")
+        """All-or-nothing: commits on success, rolls back on any exception. A full disk, a read-only or a corrupt
+        store is a StoreError saying which."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: the store is read-only here (no write access to it or to "
+                             f"{self.path.parent}); commands that only read it work; to change it, make it writable")
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                if self._db.in_transaction:  # SQLite may have rolled back already (a full disk)
+                    self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.DatabaseError as error:
+            if _kind_of_failure(self.path, error) is None:
+                raise
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise StoreError(unusable_store(self.path, error)) from None
 
     def _ensure_schema(self) -> None:
-        row = self._db.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
-        if row is not None:
+        names = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "meta" in names:
             version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if version is not None and version[0] == "1":
-                self._migrate_from_v1()
-                return
-            if version is None or int(version[0]) != SCHEMA_VERSION:
+            if version is None or str(version[0]) not in ("1", str(SCHEMA_VERSION)):
                 found = version[0] if version else "none"
                 raise StoreError(
                     f"{self.path}: schema version {found}, this alloygan needs {SCHEMA_VERSION}; "
                     "move the file aside and run `alloygan kb build`"
                 )
+            missing = [table for table in _TABLES if table not in names]
+            if missing:  # a dropped table: the store is damaged (DatabaseError: reported as corrupt)
+                raise sqlite3.DatabaseError(f"its table{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                                            f"{'are' if len(missing) > 1 else 'is'} missing")
+            if str(version[0]) == "1":
+                self._migrate_from_v1()
             return
         with self.transaction() as db:
             for statement in _SCHEMA.split(";"):
@@ -185,6 +292,14 @@ class AlloyStore:
         row = db.execute("SELECT id FROM sources WHERE sha256=?", (source.sha256,)).fetchone()
         if row:
             return int(row[0])
+        if source.kind == "published-table":
+            # The published table is one source: a re-saved copy of its PDF (other bytes, other SHA-256) is the
+            # same document, so it takes the place of the stored one instead of doubling every report.
+            row = db.execute("SELECT id FROM sources WHERE kind=? AND title=? ORDER BY id",
+                             (source.kind, source.title)).fetchone()
+            if row:
+                db.execute("UPDATE sources SET sha256=? WHERE id=?", (source.sha256, row[0]))
+                return int(row[0])
         cursor = db.execute(
             "INSERT INTO sources(sha256, kind, title, path, added_at) VALUES (?, ?, ?, ?, ?)",
             (source.sha256, source.kind, source.title, source.path, datetime.now(timezone.utc).isoformat()),
@@ -242,13 +357,49 @@ class AlloyStore:
     def has_source(self, sha256: str) -> bool:
         return self._db.execute("SELECT 1 FROM sources WHERE sha256=?", (sha256,)).fetchone() is not None
 
-    def add_reports(self, source: Source, reports: Sequence[Report]) -> WriteResult:
-        """Add reports of `source`; a report already stored (same source and location) is not duplicated."""
+    def add_reports(self, source: Source, reports: Sequence[Report],
+                    quarantined: Sequence[QuarantinedRow] = ()) -> WriteResult:
+        """Add reports of `source` (and the rows of it that failed a check, to the quarantine); a report already
+        stored (same source and location) is not duplicated."""
         with self.transaction() as db:
             source_id = self._source_id(db, source)
             added = self._insert_reports(db, source_id, reports)
+            db.executemany(
+                "INSERT OR IGNORE INTO quarantine(source_id, location, page, family, raw_text, reason)"
+                " VALUES (?,?,?,?,?,?)",
+                [(source_id, q.location, q.page, q.family, q.raw_text, q.reason) for q in quarantined],
+            )
             self._rebuild_alloys(db)
-        return WriteResult(added, len(reports) - added)
+        return WriteResult(added, len(reports) - added, len(quarantined))
+
+    def source_summaries(self) -> list[dict]:
+        """Every source with its store id, when it was added, and how many reports and quarantined rows it has."""
+        rows = self._db.execute(
+            "SELECT s.id, s.sha256, s.kind, s.title, s.path, s.added_at,"
+            " (SELECT COUNT(*) FROM reports r WHERE r.source_id = s.id),"
+            " (SELECT COUNT(*) FROM quarantine q WHERE q.source_id = s.id) FROM sources s ORDER BY s.id"
+        ).fetchall()
+        keys = ("id", "sha256", "kind", "title", "path", "added_at", "reports", "quarantined")
+        return [dict(zip(keys, row)) for row in rows]
+
+    def remove_source(self, source_id: int, apply: bool = False) -> dict | None:
+        """What removing source `source_id` takes out of the store (its summary, the alloys left with no report,
+        the alloys that keep reports of other sources), and with `apply` the removal itself, in one transaction
+        (its reports and quarantined rows go with it; the alloys are rebuilt). None when there is no such source."""
+        with self.transaction() as db:
+            summary = next((s for s in self.source_summaries() if s["id"] == source_id), None)
+            if summary is None:
+                return None
+            touched = db.execute(
+                "SELECT a.formula, EXISTS (SELECT 1 FROM reports o WHERE o.alloy_id = a.id AND o.source_id != ?)"
+                " FROM alloys a WHERE EXISTS (SELECT 1 FROM reports r WHERE r.alloy_id = a.id AND r.source_id = ?)"
+                " ORDER BY a.formula", (source_id, source_id)).fetchall()
+            if apply:
+                db.execute("DELETE FROM sources WHERE id=?", (source_id,))
+                self._rebuild_alloys(db)
+        formula = lambda text: Composition.parse(text).formula
+        return {**summary, "alloys_removed": [formula(f) for f, others in touched if not others],
+                "alloys_changed": [formula(f) for f, others in touched if others], "removed": apply}
 
     def _rebuild_alloys(self, db: sqlite3.Connection) -> None:
         db.execute("UPDATE reports SET alloy_id=NULL")
@@ -273,7 +424,7 @@ class AlloyStore:
             "SELECT r.id, r.location, r.page, r.family, r.raw_text, r.formula, r.Tg, r.Tx, r.Tl, r.quote, r.method,"
             " r.heating_rate_K_per_min, r.critical_diameter_mm, r.doi, r.citation, r.notes,"
             " s.sha256, s.kind, s.title, s.path"
-            " FROM reports r JOIN sources s ON s.id = r.source_id ORDER BY r.id"
+            " FROM reports r JOIN sources s ON s.id = r.source_id ORDER BY s.id, r.id"  # the earliest source first
         ).fetchall()
         sources: dict[str, Source] = {}
         reports = []

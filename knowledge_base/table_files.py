@@ -13,11 +13,11 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from alloygan.knowledge_base.file_writes import write_whole
 
 MAX_ROWS = 100_000  # data rows per file; a larger file is refused (split it)
 SUFFIXES = (".csv", ".xlsx", ".json")
@@ -195,16 +195,14 @@ def _read_json(path: Path) -> TableFile:
 def write_table_file(path: Path | str, header: Sequence[str], rows: Sequence[Sequence[object]],
                      json_keys: Sequence[str] | None = None) -> None:
     """`rows` under `header` as CSV, XLSX or JSON (by the suffix; JSON records keyed by `json_keys`),
-    written whole or not at all (a temporary file in the same directory, renamed into place)."""
+    written whole or not at all (`file_writes.write_whole`: a temporary file renamed into place; a device in place)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise TableFileError(f"{path}: unsupported table file {suffix or '(no suffix)'!r}; "
                              f"give a {', '.join(SUFFIXES)} file")
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    tmp = Path(tmp_name)
-    try:
+
+    def write(tmp: Path) -> None:
         if suffix == ".csv":
             with open(tmp, "w", newline="", encoding="utf-8") as out:
                 writer = csv.writer(out, lineterminator="\n")
@@ -224,6 +222,5 @@ def write_table_file(path: Path | str, header: Sequence[str], rows: Sequence[Seq
             for row in rows:
                 sheet.append(list(row))
             workbook.save(tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    write_whole(path, write)

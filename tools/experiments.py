@@ -7,11 +7,15 @@ base as an `experiment` report; `experiments_report` compares prediction with me
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from alloygan.tools.arguments import Arguments
+from alloygan.models.design.goal import MAX_CANDIDATES
+from alloygan.tools.arguments import Arguments, validated
 from alloygan.tools.errors import ToolInputError
 from alloygan.tools.results import (
     SHOWN_PROPERTIES, DesignAnswer, Experiment, ExperimentCheck, ExperimentsReport, LoggedSuggestions, PropertyAccuracy,
@@ -25,7 +29,18 @@ class LogSuggestionArgs(Arguments):
     """Log candidates of the last design in this conversation as experiment suggestions (composition,
     predictions with uncertainty, goal, model versions); returns their ids."""
 
-    ranks: list[int] | None = Field(None, description="Ranks of the last design's candidates to log; default all")
+    ranks: list[Annotated[int, Field(ge=1, le=MAX_CANDIDATES)]] | None = Field(
+        None, max_length=MAX_CANDIDATES,
+        description=f"Ranks (1-{MAX_CANDIDATES}) of the last design's candidates to log; default all")
+
+    @field_validator("ranks", mode="before")
+    @classmethod
+    def _bounded(cls, ranks):
+        """One message for "top 50000000" (more ranks, or a higher rank, than a design returns)."""
+        if isinstance(ranks, list) and (len(ranks) > MAX_CANDIDATES or any(
+                isinstance(r, int) and r > MAX_CANDIDATES for r in ranks)):
+            raise ValueError(f"a design returns at most {MAX_CANDIDATES} candidates; give ranks 1-{MAX_CANDIDATES}")
+        return ranks
 
 
 class RecordResultArgs(Arguments):
@@ -53,31 +68,43 @@ def log_suggestions(design: DesignAnswer | None, ranks: Sequence[int] | None = N
     from alloygan.knowledge_base.experiments import NewSuggestion
     from alloygan.tools.knowledge import open_store
 
+    if ranks:  # the bounds a model meets, for every caller (chat /log, the REST endpoint, the Python API)
+        ranks = validated(LogSuggestionArgs, ranks=list(ranks)).ranks
     if design is None or not design.candidates:
         raise ToolInputError("no designed candidates to log yet; run a design first (e.g. \"find Zr-based glass "
                              "with Trg>0.6\")")
     candidates = design.candidates
     if ranks:
-        unknown = [r for r in ranks if design.candidate(r) is None]
+        unknown = [r for r in dict.fromkeys(ranks) if design.candidate(r) is None]
         if unknown:
-            raise ToolInputError(f"rank {', '.join(map(str, unknown))}: not in the last design "
-                                 f"(ranks 1-{len(candidates)})")
+            shown = ", ".join(map(str, unknown[:5])) + (f", … ({len(unknown)} in all)" if len(unknown) > 5 else "")
+            raise ToolInputError(f"rank {shown}: not in the last design (ranks 1-{len(candidates)})")
         candidates = [design.candidate(r) for r in dict.fromkeys(ranks)]
-    goal, goal_text = design.goal.as_json(), design.goal.describe()
+    goal, goal_text, key = design.goal.as_json(), design.goal.describe(), design_key(design)
     new = [
         NewSuggestion(
             composition=Composition.from_dict(c.composition),
             predicted={name: value.to_json() for name, value in c.estimates().items()},
             goal=goal, goal_text=goal_text, p_meets_goal=c.p_meets_goal, cost_usd_per_kg=c.cost_usd_per_kg,
             design_rank=c.rank, generator=design.stats.generator, forward_model=design.stats.forward_model,
-            thread=thread,
+            thread=thread, design_key=key,
         )
         for c in candidates
     ]
     with open_store() as store:
         log = _log(store)
         ids = log.add_suggestions(new)
-        return LoggedSuggestions(logged=[Experiment.of(log.get(i)) for i in ids])
+        return LoggedSuggestions(logged=[Experiment.of(log.get(i)) for i, created in ids if created],
+                                 already_logged=[Experiment.of(log.get(i)) for i, created in ids if not created])
+
+
+def design_key(design: DesignAnswer) -> str:
+    """What names a design: its goal in full (bounds' strictness and seed included) and the versions of the
+    models that made it. The same goal, seed and models give the same candidates, so one of them logged
+    twice is one suggestion."""
+    named = {"goal": design.goal.model_dump(mode="json"), "generator": design.stats.generator,
+             "forward_model": design.stats.forward_model}
+    return hashlib.sha256(json.dumps(named, sort_keys=True).encode()).hexdigest()
 
 
 def list_suggestions() -> list[Experiment]:

@@ -139,13 +139,15 @@ def train_generative(model: str = "ours", family: str = "Zr", seed: int = 0, epo
                      on_progress: ProgressCallback | None = None) -> dict:
     """Train (and save) one generator; its metrics, training time and where it was saved."""
     from alloygan.models.generative import train_generator
-    from alloygan.models.model_store import save_generator
+    from alloygan.models.model_store import generator_directory, save_generator
+    from alloygan.models.model_store.files import model_lock
 
     try:
         result = train_generator(model, family, seed=seed, epochs=epochs, on_progress=on_progress)
     except ValueError as error:
         raise ToolInputError(str(error)) from None
-    directory = save_generator(result)
+    with model_lock(generator_directory(result.generator.model, result.generator.family)):  # one writer at a time
+        directory = save_generator(result)
     return {"model": model, "family": family, "seed": seed, "metrics": result.metrics,
             "training_seconds": round(result.seconds, 2), "saved_to": str(directory),
             "families": list(result.generator.families), "elements": list(result.generator.vocabulary.elements)}

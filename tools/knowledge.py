@@ -8,14 +8,18 @@ from pathlib import Path
 from pydantic import Field, field_validator
 
 from alloygan.knowledge_base.composition import Composition, element_symbols
+from alloygan.knowledge_base.literature.extraction import DEFAULT_MAX_REPORTS
+from alloygan.knowledge_base.file_writes import write_whole
 from alloygan.knowledge_base.progress import ProgressCallback
 from alloygan.knowledge_base.store import AlloyStore
+from alloygan.knowledge_base.table_files import MAX_ROWS
 from alloygan.knowledge_base.table_miner import mine_table, shipped_table, table_to_csv
 from alloygan.tools.arguments import Arguments
 from alloygan.tools.errors import ToolInputError
+from alloygan.tools.outputs import checked_output_file
 from alloygan.tools.results import (
     AlloyDescription, AlloyDescriptions, AlloyQueryResult, ImportedRowIssue, KnowledgeBaseStats, KnownAlloy,
-    QuarantineEntry, TableExport, TableImport, rounded,
+    QuarantineEntry, SourceEntry, SourceRemoval, TableExport, TableImport, rounded,
 )
 
 
@@ -28,23 +32,24 @@ def build_knowledge_base(
     source: Path | None = None,
     export: Path | None = None,
     on_progress: ProgressCallback | None = None,
+    force: bool = False,
 ) -> KnowledgeBaseStats:
     """(Re)build the published-table source: mine `source` (a PDF, pages reported to `on_progress`) or load
-    the shipped CSV."""
+    the shipped CSV; `export` (checked before any work) replaces an existing file only with `force`."""
     if source is not None:
         source = Path(source)
         if not source.exists():
             raise ToolInputError(f"--source {source}: no such file; give the path of the dataset table PDF")
-        table = mine_table(source, on_progress=on_progress)
-    else:
-        table = shipped_table()
     if export is not None:
-        export = Path(export)
-        if not export.parent.is_dir():
-            raise ToolInputError(f"--export {export}: directory {export.parent} does not exist")
-        tmp = export.with_suffix(export.suffix + ".tmp")
-        tmp.write_text(table_to_csv(table), encoding="utf-8")
-        tmp.replace(export)  # never a half-written file
+        export = checked_output_file(export, "--export", force=force, inputs=[("--source", source)])
+    table = mine_table(source, on_progress=on_progress) if source is not None else shipped_table()
+    if export is not None:
+        text = table_to_csv(table)
+        try:
+            write_whole(export, lambda target: target.write_text(text, encoding="utf-8"))
+        except OSError as error:  # a full disk: nothing half-written is left, and the store is not touched
+            raise ToolInputError(f"--export {export}: could not write ({error.strerror or error}); nothing was "
+                                 f"written; free space or choose another place") from None
     with AlloyStore.open_default(fill=False) as store:
         store.replace_source(table.source, table.reports, table.quarantined)
         stats = store.stats()
@@ -63,6 +68,8 @@ class ImportArgs(Arguments):
 
     path: str = Field(min_length=1, description="The table file (.csv, .xlsx or .json)")
     dry_run: bool = Field(False, description="Check and count the rows without writing anything")
+    max_reports: int = Field(DEFAULT_MAX_REPORTS, ge=1, le=MAX_ROWS,
+                             description="A file that would add more reports than this is refused")
 
 
 def import_alloy_table(args: ImportArgs) -> TableImport:
@@ -77,6 +84,9 @@ def import_alloy_table(args: ImportArgs) -> TableImport:
             table = read_user_table(path, known=store.reports())
         except TableFileError as error:
             raise ToolInputError(str(error)) from None
+        if len(table.reports) > args.max_reports:
+            raise ToolInputError(f"{path}: {len(table.reports):,} reports to add, more than --max-reports "
+                                 f"{args.max_reports:,}; raise --max-reports, or split the file")
         already = store.has_source(table.source.sha256)
         written = not args.dry_run and not already
         added = store.import_source(table.source, table.reports, table.quarantined).added if written else 0
@@ -91,7 +101,9 @@ def import_alloy_table(args: ImportArgs) -> TableImport:
         quarantined=len(table.quarantined), written=written, already_imported=already, unit_note=table.unit_note,
         ignored_columns=list(table.ignored_columns),
         quarantined_rows=issues((q.location, q.raw_text, q.reason) for q in table.quarantined),
-        duplicate_rows=issues(duplicates), unique_compositions=unique)
+        duplicate_rows=issues(duplicates), unique_compositions=unique,
+        notes=[f"{count} report{'' if count == 1 else 's'} already known from source {title!r}; not counted twice"
+               for title, count in table.known_from.items()])
 
 
 class ExportArgs(Arguments):
@@ -105,7 +117,6 @@ def export_alloy_table(args: ExportArgs) -> TableExport:
     """One row per stored report (composition, Tg, Tx, Tl in K, Dmax, source, DOI, notes), written whole or not
     at all; an existing file is replaced only with `force`, and never one of the store's own files."""
     from alloygan.knowledge_base.imports import EXPORT_HEADER, EXPORT_JSON_KEYS, export_rows
-    from alloygan.knowledge_base.paths import alloygan_home
     from alloygan.knowledge_base.table_files import SUFFIXES, TableFileError, write_table_file
 
     path = Path(args.path).expanduser()
@@ -113,14 +124,7 @@ def export_alloy_table(args: ExportArgs) -> TableExport:
     if suffix not in SUFFIXES:
         raise ToolInputError(f"{path}: unsupported table file {suffix or '(no suffix)'!r}; "
                              f"give a {', '.join(SUFFIXES)} file")
-    if path.is_dir():
-        raise ToolInputError(f"{path}: is a directory; give a file name such as {path / 'alloys.csv'}")
-    if not path.parent.is_dir():
-        raise ToolInputError(f"{path}: directory {path.parent} does not exist")
-    if path.resolve().parent == alloygan_home().resolve() and path.name.startswith("alloygan."):
-        raise ToolInputError(f"{path}: that is one of alloygan's own files; export somewhere else")
-    if path.exists() and not args.force:
-        raise ToolInputError(f"{path}: exists; add --force to replace it, or give another name")
+    path = checked_output_file(path, force=args.force)
     with open_store() as store:
         rows = export_rows(store.reports())
     try:
@@ -129,6 +133,37 @@ def export_alloy_table(args: ExportArgs) -> TableExport:
         raise ToolInputError(f"{path}: cannot write ({error})") from None
     return TableExport(file=str(path), format=suffix.lstrip("."), rows=len(rows),
                        columns=list(EXPORT_JSON_KEYS if suffix == ".json" else EXPORT_HEADER))
+
+
+def list_sources() -> list[SourceEntry]:
+    """Every source of the knowledge base, oldest first: id, kind, title, path, reports, quarantined rows, added."""
+    with open_store() as store:
+        return [SourceEntry.of(summary) for summary in store.source_summaries()]
+
+
+class RemoveSourceArgs(Arguments):
+    """Take a source (a document, an imported table) and all its reports out of the knowledge base."""
+
+    id: int = Field(description="The source's id, as `kb sources` lists it")
+    yes: bool = Field(False, description="Remove it; without, only show what would be removed")
+
+
+def remove_source(args: RemoveSourceArgs) -> SourceRemoval:
+    """What removing the source takes out (its reports and quarantined rows, the alloys left with no report), and
+    with `yes` the removal, in one transaction. The experiment log's source is not removed here: its results
+    belong to the log's suggestions."""
+    with open_store() as store:
+        sources = {s["id"]: s for s in store.source_summaries()}
+        if args.id not in sources:
+            listed = ", ".join(str(i) for i in sources) or "none"
+            raise ToolInputError(f"source {args.id}: no such source (ids: {listed}); `alloygan kb sources` lists them")
+        if sources[args.id]["kind"] == "experiment":
+            raise ToolInputError(f"source {args.id} is the experiment log's results; they are recorded results of "
+                                 "suggestions, not a document, and are not removed here")
+        plan = store.remove_source(args.id, apply=args.yes)
+        unique = store.stats()["unique_compositions"]
+    return SourceRemoval(source=SourceEntry.of(plan), removed=plan["removed"], alloys_removed=plan["alloys_removed"],
+                         alloys_changed=plan["alloys_changed"], unique_compositions=unique)
 
 
 def _element_list(value: str | Sequence[str] | None, flag: str) -> list[str]:
@@ -201,7 +236,7 @@ def describe_alloys(args: DescribeArgs) -> AlloyDescriptions:
     """Composition, known data and all features when known, composition descriptors and cost."""
     from alloygan.models.dataset import alloy_table
     from alloygan.models.descriptors.elemental import describe_composition
-    from alloygan.knowledge_base.prices import alloy_cost_usd_per_kg
+    from alloygan.knowledge_base.prices import alloy_cost_or_none
 
     compositions = parse_compositions(args.formulas)
     with open_store() as store:
@@ -213,7 +248,7 @@ def describe_alloys(args: DescribeArgs) -> AlloyDescriptions:
             input=text, composition=composition.as_dict(), formula=composition.formula,
             known=KnownAlloy.of(known, alloy_table([known]).frame.iloc[0]) if known else None,
             descriptors={k: rounded(v) for k, v in describe_composition(composition).items()},
-            cost_usd_per_kg=rounded(alloy_cost_usd_per_kg(composition), 4),
+            cost_usd_per_kg=rounded(alloy_cost_or_none(composition)[0], 4),
         ))
     return AlloyDescriptions(alloys=described)
 

@@ -13,7 +13,9 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from alloygan.knowledge_base.literature.extraction import DEFAULT_MAX_REPORTS
 from alloygan.knowledge_base.progress import ProgressCallback
+from alloygan.knowledge_base.table_files import MAX_ROWS
 from alloygan.tools.arguments import Arguments
 from alloygan.tools.errors import ToolInputError
 from alloygan.tools.results import (
@@ -59,6 +61,8 @@ class ExtractArgs(PathsArgs):
     method: Literal["rules", "llm"] | None = Field(
         None, description="'rules' (offline) or 'llm'; default: llm when an LLM is configured, else rules")
     commit: bool = Field(False, description="Also add the records to the knowledge base (only when the user asks)")
+    max_reports: int = Field(DEFAULT_MAX_REPORTS, ge=1, le=MAX_ROWS,
+                             description="With commit: a document with more records than this is not committed")
 
 
 class DiscoverArgs(Arguments):
@@ -153,7 +157,7 @@ def extract_alloy_data(args: ExtractArgs, chat_model: Any = None,
         from alloygan.tools.knowledge import open_store
 
         with open_store() as store:
-            committed = CommittedCount(**commit_records(store, extractions))
+            committed = CommittedCount(**commit_records(store, extractions, max_reports=args.max_reports))
     produced = "llm" if any(e.method == "llm" and not e.failed for e in extractions) else "rules"
     return Extraction(method=produced, records=[ExtractedRecord.of(r) for e in extractions for r in e.records],
                       rejected=[r for e in extractions for r in e.rejected],
@@ -167,6 +171,10 @@ def discover_papers(args: DiscoverArgs) -> Discovery:
         raise ToolInputError("discovery searches arXiv/OpenAlex over the internet; add --online to allow it")
     if args.ingest and not args.download_to:
         raise ToolInputError("--ingest needs --download DIR (where to put the PDFs)")
+    if args.download_to:  # checked before searching: never into ALLOYGAN_HOME, a file or an unwritable place
+        from alloygan.tools.outputs import checked_output_directory
+
+        checked_output_directory(args.download_to, "--download", create_parents=True)
     from alloygan.knowledge_base.literature.discovery import download, search
     from alloygan.knowledge_base.literature.errors import DiscoveryError
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,22 +80,29 @@ MAX_INPUTS = 100_000  # compositions per call: `predict --file` and the Python A
 
 def read_composition_column(path: Path) -> list[str]:
     """The `composition` column of a CSV file (the error names the file and the columns it has)."""
+    from alloygan.knowledge_base.text_files import TextFileError, decode_text
+
     path = Path(path)
     if not path.is_file():
         raise ToolInputError(f"--file {path}: no such file")
     try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            columns = reader.fieldnames or []
-            if "composition" not in columns:
-                raise ToolInputError(f"--file {path}: needs a 'composition' column; it has {', '.join(columns) or 'none'}")
-            formulas = []
-            for row in reader:
-                if len(formulas) == MAX_INPUTS:
-                    raise ToolInputError(f"--file {path}: more than {MAX_INPUTS:,} compositions; split the file")
-                formulas.append(row["composition"] or "")
-            return formulas
-    except (UnicodeDecodeError, csv.Error) as error:
+        reader = csv.DictReader(io.StringIO(decode_text(path.read_bytes(), f"--file {path}"), newline=""))
+        columns = reader.fieldnames or []
+        if "composition" not in columns:
+            raise ToolInputError(f"--file {path}: needs a 'composition' column; it has {', '.join(columns) or 'none'}")
+        repeated = sorted({c for c in columns if columns.count(c) > 1})
+        if repeated:  # csv and pandas would silently keep one of them
+            raise ToolInputError(f"--file {path}: column {', '.join(map(repr, repeated))} appears more than once in "
+                                 "the header; rename or delete the extra column")
+        formulas = []
+        for row in reader:
+            if len(formulas) == MAX_INPUTS:
+                raise ToolInputError(f"--file {path}: more than {MAX_INPUTS:,} compositions; split the file")
+            formulas.append(row["composition"] or "")
+        return formulas
+    except TextFileError as error:
+        raise ToolInputError(str(error)) from None
+    except csv.Error as error:
         raise ToolInputError(f"--file {path}: not a readable CSV ({error})") from None
 
 

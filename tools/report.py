@@ -6,25 +6,24 @@ all figures exist, the page last: a failure leaves no half-written report behind
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+from alloygan.knowledge_base.file_writes import make_staging_directory
 from alloygan.knowledge_base.progress import ProgressCallback, report
 from alloygan.tools.errors import ToolInputError
 from alloygan.tools.generative import BENCH_FAMILIES, check_families, model_list, name_list
+from alloygan.tools.outputs import checked_output_directory
 
 REPORT_MODELS = ("gan", "gan-plus", "cgan", "ours")
 PAGE = "report.md"
 
 
-def _checked_out_dir(out_dir: Path | str) -> Path:
-    out = Path(out_dir).expanduser().resolve()
-    if out.exists() and not out.is_dir():
-        raise ToolInputError(f"--out {out_dir}: is a file; give a directory (it is created when missing)")
-    return out
+def _checked_out_dir(out_dir: Path | str, force: bool) -> Path:
+    """Checked before any work (`tools.outputs`); stale staging directories of killed runs are removed there."""
+    return checked_output_directory(out_dir, "--out", force=force, create_parents=True).resolve()
 
 
 def _checked_names(families, models, seed: int) -> tuple[list[str], list[str]]:
@@ -38,7 +37,7 @@ def _checked_names(families, models, seed: int) -> tuple[list[str], list[str]]:
 def _staging_dir(out: Path) -> Path:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        return make_staging_directory(out)
     except OSError as error:
         raise ToolInputError(f"--out {out}: cannot write there ({error.strerror or error})") from None
 
@@ -120,14 +119,16 @@ def write_report(
     models: str | Sequence[str] | None = REPORT_MODELS,
     seed: int = 0,
     on_progress: ProgressCallback | None = None,
+    force: bool = False,
 ) -> dict:
-    """Forward parity plots, data distributions, generative PCA densities and training curves, and `report.md`."""
+    """Forward parity plots, data distributions, generative PCA densities and training curves, and `report.md`;
+    into a directory that already holds files only with `force` (files of the same names are replaced)."""
     from alloygan.models.dataset import load_alloy_table
     from alloygan.models.figures_forward import write_forward_figures
     from alloygan.models.figures_generative import write_generative_figures
 
     started = time.perf_counter()
-    out = _checked_out_dir(out_dir)
+    out = _checked_out_dir(out_dir, force)
     family_names, model_names = _checked_names(families, models, seed)
     table = load_alloy_table()
     check_families(family_names, table)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from alloygan.knowledge_base.file_writes import write_whole
 from alloygan.tools.errors import ToolInputError
+from alloygan.tools.outputs import checked_output_directory
 from alloygan.tools.results import RESULT_MODELS
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -50,13 +52,12 @@ def write_schema_files(directory: Path) -> tuple[list[Path], list[Path]]:
     directory = Path(directory)
     if not directory.is_dir():
         raise ToolInputError(f"--out {directory}: no such directory; create it or give another")
+    checked_output_directory(directory, "--out")  # its own schema files are what it replaces
     files = schema_files()
     written = []
     for file_name, text in files.items():
         path = directory / file_name
-        partial = path.with_suffix(".json.tmp")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(path)
+        write_whole(path, lambda target, text=text: target.write_text(text, encoding="utf-8"))
         written.append(path)
     stale = sorted(path for path in directory.glob("*.json") if path.name not in files)
     return written, stale

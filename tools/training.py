@@ -48,8 +48,10 @@ def train_models(
     family: str | None = None,
     model: str | None = None,
     on_progress: ProgressCallback | None = None,
+    force: bool = False,
 ) -> TrainingReport:
-    """Retrain what is stale (the data or the settings changed) and report what was trained or reused."""
+    """Retrain what is stale (the data or the settings changed), or everything with `force`, and report what was
+    trained or reused."""
     from alloygan.models.dataset import load_alloy_table
     from alloygan.models.generative import GENERATIVE_MODELS
     from alloygan.models.model_store import ensure_forward, ensure_generator
@@ -63,12 +65,12 @@ def train_models(
     for name in families:  # a family without data is named now, not after the forward model has trained
         _check_family(name, table)
     started = time.perf_counter()
-    forward, done = ensure_forward(table, on_progress)
+    forward, done = ensure_forward(table, on_progress, force=force)
     forward_training = ForwardModelTraining(trained=done.trained, n_alloys=done.n_alloys,
                                             training_seconds=done.training_seconds, elements=len(forward.vocabulary_))
     generators = []
     for name in families:
-        _, done = ensure_generator(model, name, table, on_progress=on_progress)
+        _, done = ensure_generator(model, name, table, on_progress=on_progress, force=force)
         generators.append(GeneratorTraining(model=model, family=name, trained=done.trained,
                                             training_seconds=done.training_seconds, n_alloys=done.n_alloys))
     return TrainingReport(alloys=len(table), forward_model=forward_training, generators=generators,

@@ -32,7 +32,14 @@ def _print_records(records: list[AlloyDescription]) -> None:
 def _print_record(record: AlloyDescription) -> None:
     console.rule(f"[bold]{record.formula}[/]  (input: {record.input})")
     cost = record.cost_usd_per_kg
-    console.print(f"Raw-material cost: [bold]{fmt(cost, 2)}[/] USD/kg" if cost is not None else "Cost: no price for an element")
+    if cost is not None:
+        console.print(f"Raw-material cost: [bold]{fmt(cost, 2)}[/] USD/kg")
+    else:
+        from alloygan.knowledge_base.composition import Composition
+        from alloygan.knowledge_base.prices import alloy_cost_or_none
+
+        note = alloy_cost_or_none(Composition.from_dict(record.composition))[1]
+        console.print(f"Raw-material cost: – ({note}: unknown, not zero)", markup=False)
     known = record.known
     if known is None:
         console.print("Not in the knowledge base (no measured temperatures).", style="yellow")
@@ -41,6 +48,8 @@ def _print_record(record: AlloyDescription) -> None:
 
         console.print(f"Known: Tg {known.Tg:g} K, Tx {known.Tx:g} K, Tl {known.Tl:g} K "
                       f"(median of {known.n_reports} report(s))")
+        if known.conflict:
+            console.print(f"note: {known.conflict}", style="yellow", highlight=False, markup=False, soft_wrap=True)
         features = Table(title="GFA criteria", title_justify="left")
         for column in ("name", "formula", "value", "reference"):
             features.add_column(column)

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Optional
 import typer
 from rich.table import Table
 
-from alloygan.agent.cli.output import (console, err_console, fail, fits, fmt, plus_minus, print_json, print_result,
-                                       progress)
+from alloygan.agent.cli.output import console, err_console, fits, fmt, plus_minus, print_json, print_result, progress
 
 if TYPE_CHECKING:  # the CLI imports the tools layer when a command runs
     from alloygan.tools.results import Candidate, DesignAnswer
@@ -36,12 +35,14 @@ def design(
     seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Random seed (overrides the text)."),
     json_out: bool = typer.Option(False, "--json", help="Print a JSON array of candidate records."),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the candidates as CSV."),
+    force: bool = typer.Option(False, "--force", help="Replace the --out file if it exists."),
 ) -> None:
     """Design alloys for a goal: generate, predict, screen, cost and rank candidates."""
     from alloygan.tools.design import design_alloys, parse_goal_text, write_candidates_csv
+    from alloygan.tools.outputs import checked_output_file
 
-    if out is not None and not out.resolve().parent.is_dir():
-        fail(f"--out {out}: directory {out.resolve().parent} does not exist; create it or choose another path")
+    if out is not None:
+        out = checked_output_file(out, "--out", force=force)
     parsed = parse_goal_text(text)
     updates = {k: v for k, v in (("n_candidates", n), ("seed", seed)) if v is not None}
     if updates:
@@ -72,7 +73,7 @@ def demo(goal: str = typer.Argument(DEMO_GOAL, help="The goal to design for.")) 
     console.print(f"[bold]alloygan[/] (offline, embedded store): {stats.unique_compositions} known alloys from "
                   f"{stats.rows_read} table rows ({stats.quarantined} quarantined with reasons)")
     console.print(f"[bold]Request:[/] {goal}")
-    design(goal, n=None, seed=None, json_out=False, out=None)
+    design(goal, n=None, seed=None, json_out=False, out=None, force=False)
 
 
 

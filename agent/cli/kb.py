@@ -10,7 +10,15 @@ from rich.table import Table
 from alloygan.agent.cli.output import console, fmt, print_result, progress
 
 if TYPE_CHECKING:  # the CLI imports the tools layer when a command runs
-    from alloygan.tools.results import KnowledgeBaseStats, KnownAlloy, QuarantineEntry, TableExport, TableImport
+    from alloygan.tools.results import (
+        KnowledgeBaseStats,
+        KnownAlloy,
+        QuarantineEntry,
+        SourceEntry,
+        SourceRemoval,
+        TableExport,
+        TableImport,
+    )
 
 app = typer.Typer(help="Build, inspect and query the alloy knowledge base.", no_args_is_help=True)
 
@@ -19,6 +27,7 @@ app = typer.Typer(help="Build, inspect and query the alloy knowledge base.", no_
 def build(
     source: Optional[Path] = typer.Option(None, "--source", help="Re-mine this dataset-table PDF (default: the shipped mined table)."),
     export: Optional[Path] = typer.Option(None, "--export", help="Also write the mined rows as CSV (the shipped-file format)."),
+    force: bool = typer.Option(False, "--force", help="Replace the --export file if it exists."),
     json_out: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
 ) -> None:
     """Fill the store from the published dataset table (shipped, or re-mined from a PDF).
@@ -27,7 +36,7 @@ def build(
     from alloygan.tools.knowledge import build_knowledge_base
 
     with progress("building the knowledge base") as on_progress:
-        stats = build_knowledge_base(source, export, on_progress)
+        stats = build_knowledge_base(source, export, on_progress, force=force)
     print_result(stats, json_out, lambda built: _print_stats(built, export))
 
 
@@ -112,6 +121,8 @@ def import_table(
     path: Path = typer.Argument(..., help="Your table: .csv, .xlsx or .json with composition, Tg, Tx, Tl "
                                           "(K, or °C in the header or a unit column); optional Dmax, source, DOI, notes."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and count the rows; write nothing."),
+    max_reports: int = typer.Option(5_000, "--max-reports", min=1,
+                                    help="Refuse a file that would add more reports than this."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Add your own measured alloys; each row is checked like a mined row (formula, Tg < Tx < Tl, plausible
@@ -120,7 +131,7 @@ def import_table(
     from alloygan.tools.arguments import validated
     from alloygan.tools.knowledge import ImportArgs, import_alloy_table
 
-    result = import_alloy_table(validated(ImportArgs, path=str(path), dry_run=dry_run))
+    result = import_alloy_table(validated(ImportArgs, path=str(path), dry_run=dry_run, max_reports=max_reports))
     print_result(result, json_out, _print_import)
 
 
@@ -132,7 +143,7 @@ def _print_import(result: TableImport) -> None:
     if result.already_imported:
         console.print("This file (same SHA-256) was imported before; nothing written.")
     for note in filter(None, [result.unit_note, result.ignored_columns and
-                              "columns not read: " + ", ".join(result.ignored_columns)]):
+                              "columns not read: " + ", ".join(result.ignored_columns), *result.notes]):
         console.print(note, style="dim", highlight=False)
     for row in result.quarantined_rows[:20]:
         console.print(f"  quarantined {row.location}: {row.reason}", highlight=False, markup=False, soft_wrap=True)
@@ -162,3 +173,57 @@ def export_table(
 def _print_export(result: TableExport) -> None:
     console.print(f"{result.rows} reports written to {result.file} ({result.format}: {', '.join(result.columns)})",
                   highlight=False, soft_wrap=True)
+
+
+@app.command("sources")
+def sources(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Every source of the knowledge base (id, kind, title, path, reports, added), oldest first."""
+    from alloygan.tools.knowledge import list_sources
+
+    print_result(list_sources(), json_out, _print_sources)
+
+
+def _print_sources(rows: list[SourceEntry]) -> None:
+    table = Table(title=f"{len(rows)} sources (`alloygan kb remove-source ID` takes one out)", title_justify="left")
+    for column in ("id", "kind", "title", "path", "reports", "quarantined", "added (UTC)"):
+        table.add_column(column, justify="right" if column in ("id", "reports", "quarantined") else "left",
+                         overflow="fold")
+    for r in rows:
+        table.add_row(str(r.id), r.kind, r.title, r.path, str(r.reports), str(r.quarantined), r.added_at[:19])
+    console.print(table)
+
+
+@app.command("remove-source")
+def remove_source(
+    source_id: int = typer.Argument(..., help="The source's id (from `alloygan kb sources`)."),
+    yes: bool = typer.Option(False, "--yes", help="Remove it (without: only show what would be removed)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Take a source and all its reports and quarantined rows out of the knowledge base, in one transaction; shows
+    first what goes (add --yes to remove it). `alloygan train` then retrains without them."""
+    from alloygan.tools.arguments import validated
+    from alloygan.tools.knowledge import RemoveSourceArgs
+    from alloygan.tools.knowledge import remove_source as remove
+
+    result = remove(validated(RemoveSourceArgs, id=source_id, yes=yes))
+    print_result(result, json_out, _print_removal)
+
+
+def _print_removal(result: SourceRemoval) -> None:
+    s = result.source
+    verb = "Removed" if result.removed else "Would remove"
+    console.print(f"{verb} source {s.id} ({s.kind}: {s.title}): {s.reports} reports, {s.quarantined} quarantined "
+                  f"rows; {len(result.alloys_removed)} alloys lose all their reports, {len(result.alloys_changed)} keep "
+                  "reports of other sources.", highlight=False, markup=False, soft_wrap=True)
+    if result.alloys_removed:
+        shown = ", ".join(result.alloys_removed[:20])
+        more = f" ... {len(result.alloys_removed) - 20} more (--json)" if len(result.alloys_removed) > 20 else ""
+        console.print(f"  leaving: {shown}{more}", highlight=False, markup=False, soft_wrap=True)
+    if s.kind == "published-table":
+        console.print("The published table comes back with `alloygan kb build` (and by itself when no report is left).",
+                      style="dim")
+    if result.removed:
+        console.print(f"Knowledge base: {result.unique_compositions} alloys. Run `alloygan train` to retrain without "
+                      "them.", highlight=False)
+    else:
+        console.print("Nothing removed: add --yes to remove it.", style="yellow")

@@ -98,6 +98,8 @@ def extract(
     rules: bool = typer.Option(False, "--rules", help="Rule-based extraction (offline; the default without an LLM)."),
     llm: bool = typer.Option(False, "--llm", help="LLM extraction (needs ALLOYGAN_LLM_BASE_URL and ALLOYGAN_LLM_MODEL)."),
     commit: bool = typer.Option(False, "--commit", help="Add the records to the knowledge base (else nothing is written)."),
+    max_reports: int = typer.Option(5_000, "--max-reports", min=1,
+                                    help="With --commit: a document with more records than this is not committed."),
     json_out: bool = typer.Option(False, "--json", help="Print the records as a JSON array (temperatures in K)."),
     details: bool = typer.Option(False, "--details", help="With --json: also the rejected candidates and per-file results."),
 ) -> None:
@@ -111,12 +113,12 @@ def extract(
     if rules and llm:
         fail("--rules and --llm exclude each other; give one of them")
     args = validated(ExtractArgs, paths=[str(p) for p in paths], method="rules" if rules else "llm" if llm else None,
-                     commit=commit)
+                     commit=commit, max_reports=max_reports)
     with progress("extracting") as on_progress:
         result = extract_alloy_data(args, on_progress=on_progress)
     print_result(result if details else result.records, json_out, lambda _: _print_extraction(result))
     if json_out:  # stdout is the JSON; the notes (also in --details' JSON) go to the screen
-        for note in result.notes:
+        for note in result.notes + (result.committed.notes if result.committed else []):
             err_console.print(f"note: {note}", style="yellow", highlight=False, markup=False, soft_wrap=True)
 
 
@@ -153,8 +155,11 @@ def _print_extraction(result: Extraction) -> None:
         c = result.committed
         by_rules = any(d.llm_failure for d in result.documents)
         console.print(f"Knowledge base: {c.added} reports added, {c.already_present} already present"
+                      f"{f', {c.quarantined} quarantined (alloygan kb quarantine)' if c.quarantined else ''}"
                       f"{' (the rule records of the documents the LLM did not read, as --rules stores them)' if by_rules else ''}.",
                       highlight=False)
+        for note in c.notes:
+            console.print(f"note: {note}", style="yellow", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("discover")

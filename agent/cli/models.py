@@ -19,13 +19,17 @@ def predict(
     formulas: Optional[List[str]] = typer.Argument(None, help="Alloy formulas in at.%."),
     file: Optional[Path] = typer.Option(None, "--file", help="CSV with a 'composition' column; every row is predicted."),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the predictions as CSV."),
+    force: bool = typer.Option(False, "--force", help="Replace the --out file if it exists."),
     json_out: bool = typer.Option(False, "--json", help="Print a JSON array, one record per input in input order."),
 ) -> None:
     """Predict Tg, Tx, Tl, Trg, γ, ΔTx with uncertainties, the GFA probability and the nearest known alloys."""
     from alloygan.tools.errors import ToolInputError
+    from alloygan.tools.outputs import checked_output_file
     from alloygan.tools.prediction import predict_properties, read_composition_column, write_predictions_csv
     from alloygan.tools.results import PredictionError
 
+    if out is not None:
+        out = checked_output_file(out, "--out", force=force, inputs=[("--file", file)])
     inputs = list(formulas or [])
     if file is not None:
         inputs += read_composition_column(file)
@@ -90,6 +94,8 @@ def _print_measured_sources(results: list[Prediction | PredictionError]) -> None
         near = p.nearest_known[0]
         console.print(f"  {p.formula}: measured, {near.n_reports} report(s); source {near.source.text() or 'unknown'}",
                       style="dim", soft_wrap=True, markup=False)
+        if near.conflict:
+            console.print(f"  note: {near.conflict}", style="yellow", soft_wrap=True, markup=False)
 
 
 def _print_prediction_blocks(results: list[Prediction | PredictionError]) -> None:
@@ -172,13 +178,14 @@ def _print_forward_benchmark(result: dict) -> None:
 def train(
     family: Optional[str] = typer.Option(None, "--family", help="Base element (e.g. Zr) or 'all'; default: every family design uses."),
     model: Optional[str] = typer.Option(None, "--model", help="cgan, gan, gan-plus or ours (default: ours)."),
+    force: bool = typer.Option(False, "--force", help="Rebuild the models even when they are up to date."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Bring the forward model and the generators up to date with the knowledge base (retrains what is stale)."""
     from alloygan.tools.training import train_models
 
     with progress("training") as on_progress:
-        report = train_models(family, model, on_progress=on_progress)
+        report = train_models(family, model, on_progress=on_progress, force=force)
     if json_out:
         print_json(report.to_json())
         return

@@ -7,13 +7,14 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from alloygan.agent.cli.output import console, err_console, fits, print_result
+from alloygan.agent.cli.output import console, err_console, fail, fits, print_result
 
 if TYPE_CHECKING:  # the CLI imports the agent and tools layers when a command runs
     from alloygan.agent.assistant import Assistant
     from alloygan.tools.results import Conversation
 
-app = typer.Typer(help="The assistant's stored conversations (threads): list them, show one.", no_args_is_help=True)
+app = typer.Typer(help="The assistant's stored conversations (threads): list them, show one, delete one.",
+                  no_args_is_help=True)
 
 
 def start_or_continue(assistant: Assistant, name: str) -> str:
@@ -69,3 +70,23 @@ def show(thread: str = typer.Argument(..., help="Thread id (see `alloygan thread
         else:
             console.print(Text(text), soft_wrap=True)
             console.print()
+
+
+@app.command("delete")
+def delete(thread: str = typer.Argument(..., help="Thread id (see `alloygan threads list`)."),
+           yes: bool = typer.Option(False, "--yes", help="Delete without asking (needed when not at a terminal).")
+           ) -> None:
+    """Delete one stored conversation, all of it (its messages, goal and designs); the experiment log keeps
+    what was logged from it."""
+    import sys
+
+    from alloygan.agent.threads import conversation_exchanges, delete_conversation
+
+    if not yes:
+        turns = sum(role == "user" for role, _ in conversation_exchanges(thread))  # names a missing thread first
+        if not sys.stdin.isatty():
+            fail(f"threads delete {thread}: add --yes to delete the conversation ({turns} user turns); "
+                 "it cannot be undone")
+        typer.confirm(f"Delete conversation {thread} ({turns} user turns)? It cannot be undone", abort=True)
+    deleted = delete_conversation(thread)
+    console.print(f"Deleted conversation {deleted.thread} ({deleted.user_turns} user turns).", markup=False)

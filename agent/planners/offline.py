@@ -51,11 +51,16 @@ def formulas_in(text: str) -> list[str]:
 
 
 def _ranks(text: str) -> list[int] | None:
+    from alloygan.models.design.goal import MAX_CANDIDATES
+
+    # A count above what a design returns becomes one rank past the bound, which the tool's arguments refuse
+    # with a message (never a list of millions of ranks).
     top = re.search(r"(?i)\b(?:top|first|best)\s+(\d+)\b", text)
     if top:
-        return list(range(1, int(top.group(1)) + 1))
-    marked = [int(n) for n in re.findall(r"#\s*(\d+)", text)]
-    return marked or None
+        count = int(top.group(1)) if len(top.group(1)) <= 9 else MAX_CANDIDATES + 1
+        return list(range(1, min(count, MAX_CANDIDATES + 1) + 1))
+    marked = [int(n[:10]) for n in re.findall(r"#\s*(\d+)", text)]
+    return marked[: MAX_CANDIDATES + 1] or None
 
 
 class Request:

@@ -14,6 +14,16 @@ Al"; "under $30/kg", "below 30 USD/kg", "cheapest"; "at most 4 elements", "terna
 "20 candidates", "top 5"; "at least 5 at.% from known alloys", "novel" (also: explore); "explore",
 "exploratory", "far from known alloys" (candidates outside the domain allowed, marked); "seed 3";
 "Al at most 10 at.%", "at least 40 at.% Zr".
+
+Numbers and units: temperatures are in K unless a Celsius unit follows the number ("400 C", "400 °C", "400 ℃",
+"400 degC", "400 deg C", "400 degrees Celsius"): Tg, Tx, Tl then gain 273.15, ΔTx (a difference) keeps its
+number; °C on a ratio, °F, or a Celsius value that belongs to no property is an error. So a "C" right after a
+number is never carbon (carbon is "carbon", or "C" after with/without/no). "0,6" (a comma between digits, no
+space) is a decimal comma; "1,500" (three digits after a non-zero whole part) is refused as ambiguous.
+"7.5e2" is 750. A goal is a conjunction: "or" between two parts of it ("Trg > 0.6 or gamma > 0.4",
+"ternary or quaternary", "containing Cu or Ni") is refused with the words; in a list of excluded or allowed
+elements ("without Ag or Be") it lists them. Counts and seeds are bounded (at most `MAX_CANDIDATES`
+candidates, 9 digits), and so is the text (`MAX_GOAL_CHARS`).
 """
 from __future__ import annotations
 
@@ -26,11 +36,25 @@ from pydantic import ValidationError
 from alloygan.knowledge_base.validation import validation_message
 from alloygan.models.constraints import PropertyRange, parse_conditions
 from alloygan.models.descriptors.thermal import property_spellings
-from alloygan.models.design.goal import DesignGoal, ElementLimit
+from alloygan.models.design.goal import MAX_CANDIDATES, DesignGoal, ElementLimit
 
 NOVEL_DEFAULT_AT_PCT = 5.0
-_NUM = r"(\d+(?:\.\d+)?|\.\d+)"
-_UNIT = r"\s*(?:K\b|kelvin\b)?"
+MAX_GOAL_CHARS = 4000  # a goal is a sentence or a paragraph, not a document
+MAX_COUNT_DIGITS = 9  # counts and seeds beyond this are refused before they are turned into numbers
+ABSOLUTE_ZERO_C = -273.15
+ABSOLUTE_TEMPERATURES = ("Tg", "Tx", "Tl")  # °C -> K adds 273.15
+TEMPERATURE_DIFFERENCES = ("dTx",)  # a difference is the same number in °C and in K
+_NUM = r"(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
+_CELSIUS = "°C"  # the one spelling that `_units` leaves for Celsius, attached to its number
+_UNIT = rf"\s*(?:K\b|kelvin\b|{_CELSIUS})?"
+# Celsius as people type it after a number: "400 C", "400°C", "400 ℃", "400 degC", "400 deg C", "400 degrees Celsius".
+# A bare "C" counts only right after a number (carbon is "carbon", or "C" after with/without/no, not after a number).
+_CELSIUS_SPELLINGS = re.compile(r"(?<![\w.])((?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?)\s*"
+                                r"(?:[°º˚]\s*C|℃|(?i:deg(?:ree)?s?\.?\s*(?:C\b|celsius\b)|celsius\b)|C(?![\w°]))")
+_FAHRENHEIT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)\s*(?:[°º˚]\s*F|℉|F(?![\w°])|(?i:deg(?:ree)?s?\.?\s*(?:F\b|fahrenheit\b)|"
+                         r"fahrenheit\b))")
+# "0,6": a comma between digits, no space around it, is a decimal comma ("Zr, Cu" and "0.6, 0.7" are lists).
+_DECIMAL_COMMA = re.compile(r"(?<![\w.,])(\d+),(\d+)(?!\w|,\d|\.\d)")
 _UP = r"(?:>=|=>|≥|>|at least|above|over|greater than|more than|higher than|exceeding|no less than|not below|min(?:imum)?(?: of)?|of at least)"
 _DOWN = r"(?:<=|=<|≤|<|at most|below|under|less than|lower than|no more than|not above|max(?:imum)?(?: of)?|up to|of at most|within)"
 _COUNT_WORDS = {"binary": 2, "ternary": 3, "quaternary": 4, "quinary": 5, "senary": 6}
@@ -68,7 +92,7 @@ def _element_names() -> dict[str, str]:
 def _patterns() -> dict[str, re.Pattern]:
     names = sorted(_element_names(), key=len, reverse=True)
     element = rf"(?:[A-Z][a-z]?\b|(?i:{'|'.join(names)})\b)"
-    elements = rf"{element}(?:\s*(?:,|/|&|(?i:\bor\b|\band\b|\bnor\b))\s*{element})*"
+    elements = rf"{element}(?:\s*(?:,\s*(?i:or|and|nor)\b|,|/|&|(?i:\bor\b|\band\b|\bnor\b))\s*{element})*"
     spellings = sorted((s for s in property_spellings() if len(s) > 1), key=len, reverse=True)
     prop = rf"(?<![\w$])(?:{'|'.join(re.escape(s) for s in spellings)})(?!\w)"
     i = "(?i:"
@@ -125,41 +149,131 @@ def _canonical(spelling: str) -> str:
     return property_spellings()[spelling]
 
 
+def _decimal_comma(match: re.Match) -> str:
+    whole, fraction = match[1], match[2]
+    if len(fraction) == 3 and whole != "0":
+        raise GoalError(f"{match[0]!r}: a decimal comma or a thousands separator? write {whole}.{fraction} or "
+                        f"{whole}{fraction}")
+    return f"{whole}.{fraction}"
+
+
+def _normalised_numbers(text: str) -> str:
+    """Decimal commas as points, and every Celsius spelling after a number as `_CELSIUS` attached to it;
+    GoalError for Fahrenheit."""
+    if (fahrenheit := _FAHRENHEIT.search(text)) is not None:
+        raise GoalError(f"{fahrenheit[0]!r}: temperatures in °F are not read; give them in K or °C (e.g. Tg > 400 °C)")
+    text = _DECIMAL_COMMA.sub(_decimal_comma, text)
+    return _CELSIUS_SPELLINGS.sub(lambda m: f"{m[1]}{_CELSIUS}", text)
+
+
+def _in_celsius(match: re.Match, group: int) -> bool:
+    """Whether the number of `group` is followed by the Celsius unit."""
+    return match.string[match.end(group):].lstrip().startswith(_CELSIUS)
+
+
+def _kelvin(match: re.Match, prop: str, *groups: int) -> list[float]:
+    """The numbers of `groups` in K. One °C in a range (\"between 400 and 500 °C\") applies to all its numbers;
+    a dimensionless property with a °C is an error."""
+    values = [float(match[g]) for g in groups]
+    if not any(_in_celsius(match, g) for g in groups):
+        return values
+    name = _canonical(prop)
+    words = match[0].strip()
+    if any(re.match(r"\s*(?:K\b|kelvin\b)", match.string[match.end(g):]) for g in groups):
+        raise GoalError(f"{words!r} mixes K and °C; give both bounds in one unit")
+    if name in ABSOLUTE_TEMPERATURES:
+        return [v - ABSOLUTE_ZERO_C for v in values]
+    if name in TEMPERATURE_DIFFERENCES:
+        return values
+    raise GoalError(f"{words!r}: {name} has no unit; drop the °C (e.g. \"{prop} > 0.6\")")
+
+
+def _count(text: str, what: str, most: int | None = None) -> int:
+    """A count or seed as written; GoalError when it has too many digits to be meant (or is above `most`)."""
+    if len(text) > MAX_COUNT_DIGITS or (most is not None and int(text) > most):
+        limit = f"at most {most}" if most is not None else f"at most {MAX_COUNT_DIGITS} digits"
+        shown = text if len(text) <= 12 else f"{text[:6]}… ({len(text)} digits)"
+        raise GoalError(f"{what} {shown}: {limit}; give a smaller number")
+    return int(text)
+
+
+def _required(found: dict, match: re.Match) -> None:
+    if re.search(r"(?i)\bor\b", match[1]):
+        raise GoalError(f"{match[0].strip()!r}: every candidate contains all required elements, so 'or' is ambiguous; "
+                        "write 'and' to require each, or ask for each alternative separately")
+    found["required"].extend(_symbols(match[1]))
+
+
+def _refuse_or(rest: str, consumed: list[str]) -> None:
+    """'or' between two parts of the goal: the goal is one set of conditions that all hold, so refuse it
+    (an element list such as "without Ag or Be" was consumed whole before this)."""
+    def side(token: str) -> str:
+        return consumed[ord(token) - _MARK] if len(token) == 1 and ord(token) >= _MARK else token
+
+    for match in re.finditer(r"(\S+)\s*,?\s+(?i:or)\s+(\S+)", rest):
+        left, right = match[1], match[2]
+        if side(left) != left or side(right) != right:
+            raise GoalError(f"'{side(left).strip()} or {side(right).strip()}': a goal is conditions that all hold, "
+                            "and 'or' between them is not read; use 'and', or ask for each alternative separately")
+
+
+_MARK = 0xE000  # consumed phrases leave a private-use character (numbered) in their place, never a word
+
+
 def parse_goal(text: str, previous: DesignGoal | None = None) -> ParsedGoal:
     """Plain words -> the goal (refining `previous` if given) and the words not used; GoalError when
-    the goal cannot hold."""
+    the goal cannot hold or its words are ambiguous."""
     if not isinstance(text, str) or not text.strip():
         raise GoalError("empty goal; say e.g. \"find Zr-based glass with Trg>0.6 avoiding Ag\"")
+    if len(text) > MAX_GOAL_CHARS:
+        raise GoalError(f"goal of {len(text):,} characters; state it in at most {MAX_GOAL_CHARS:,}")
     rest = re.sub(r"(?i)\bdelta\s*T\s*x\b|∆\s*Tx|Δ\s*Tx", "ΔTx", text)
     rest = rest.replace("≥", ">=").replace("≤", "<=")
+    rest = re.sub(f"[{chr(_MARK)}-{chr(0xF8FF)}]", " ", rest)
+    rest = _normalised_numbers(rest)
     found: dict = {"ranges": [], "excluded": [], "required": [], "limits": []}
+    consumed: list[str] = []
 
     def take(name: str, handle) -> None:
         nonlocal rest
         pattern = _patterns()[name]
         while (match := pattern.search(rest)) is not None:
-            handle(match)
-            rest = rest[: match.start()] + " " + rest[match.end():]
+            try:
+                handle(match)
+            except ValidationError as error:  # e.g. a bound that overflows to infinity
+                raise GoalError(f"{match[0].strip()!r}: {validation_message(error, most=1, locations=False)}") from None
+            consumed.append(match[0])
+            rest = rest[: match.start()] + f" {chr(_MARK + len(consumed) - 1)} " + rest[match.end():]
 
-    take("chain", lambda m: found["ranges"].extend(parse_conditions(f"{m[1]}{m[2]}{_canonical(m[3])}{m[4]}{m[5]}")))
-    take("between", lambda m: found["ranges"].append(
-        PropertyRange(property=_canonical(m[1]), min=min(float(m[2]), float(m[3])), max=max(float(m[2]), float(m[3])))))
+    def chain(m: re.Match) -> None:
+        low, high = _kelvin(m, m[3], 1, 5)
+        found["ranges"].extend(parse_conditions(f"{low!r}{m[2]}{_canonical(m[3])}{m[4]}{high!r}"))
+
+    def between(m: re.Match) -> None:
+        low, high = sorted(_kelvin(m, m[1], 2, 3))
+        found["ranges"].append(PropertyRange(property=_canonical(m[1]), min=low, max=high))
+
+    take("chain", chain)
+    take("between", between)
     take("up", lambda m: found["ranges"].append(
-        PropertyRange(property=_canonical(m[1]), min=float(m[3]), min_inclusive=m[2].strip() != ">")))
+        PropertyRange(property=_canonical(m[1]), min=_kelvin(m, m[1], 3)[0], min_inclusive=m[2].strip() != ">")))
     take("down", lambda m: found["ranges"].append(
-        PropertyRange(property=_canonical(m[1]), max=float(m[3]), max_inclusive=m[2].strip() != "<")))
+        PropertyRange(property=_canonical(m[1]), max=_kelvin(m, m[1], 3)[0], max_inclusive=m[2].strip() != "<")))
+    if (celsius := re.search(rf"\S*{_NUM}{_CELSIUS}", rest)) is not None:
+        raise GoalError(f"{celsius[0]!r}: a temperature that belongs to no property; write e.g. \"Tg > 400 °C\" "
+                        "(for the element carbon, write \"carbon\")")
     take("cost", lambda m: found.__setitem__("max_cost_usd_per_kg", float(m[1])))
     take("cheap", lambda m: found.__setitem__("prefer_low_cost", True))
     take("novelty", lambda m: found.__setitem__("min_novelty", float(m[1])))
     take("novel", lambda m: found.update(min_novelty=NOVEL_DEFAULT_AT_PCT, explore=True))
     take("explore", lambda m: found.__setitem__("explore", True))
-    take("max_count", lambda m: found.__setitem__("max_elements", int(m[1])))
-    take("max_count2", lambda m: found.__setitem__("max_elements", int(m[1])))
-    take("min_count", lambda m: found.__setitem__("min_elements", int(m[1])))
+    take("max_count", lambda m: found.__setitem__("max_elements", _count(m[1], "at most")))
+    take("max_count2", lambda m: found.__setitem__("max_elements", _count(m[1], "at most")))
+    take("min_count", lambda m: found.__setitem__("min_elements", _count(m[1], "at least")))
     take("exact_count", lambda m: found.update(
-        dict.fromkeys(("min_elements", "max_elements"), int(m[1]) if m[1] else _COUNT_WORDS[m[2].lower()])))
-    take("n", lambda m: found.__setitem__("n_candidates", int(m[1] or m[2])))
-    take("seed", lambda m: found.__setitem__("seed", int(m[1])))
+        dict.fromkeys(("min_elements", "max_elements"), _count(m[1], "elements") if m[1] else _COUNT_WORDS[m[2].lower()])))
+    take("n", lambda m: found.__setitem__("n_candidates", _count(m[1] or m[2], "candidates", MAX_CANDIDATES)))
+    take("seed", lambda m: found.__setitem__("seed", _count(m[1], "seed")))
     take("limit_after", lambda m: found["limits"].append((_symbol(m[1]), m[2], float(m[3]))))
     take("limit_before", lambda m: found["limits"].append((_symbol(m[3]), m[1], float(m[2]))))
     take("base", lambda m: _base_system(found, _symbols(m[1]) if m[1] else [_symbol(m[2])]))
@@ -168,9 +282,11 @@ def parse_goal(text: str, previous: DesignGoal | None = None) -> ParsedGoal:
     take("free", lambda m: found["excluded"].append(_symbol(m[1])))
     take("exclude", lambda m: found["excluded"].extend(_symbols(m[1])))
     take("only", lambda m: found.__setitem__("allowed_elements", _symbols(m[1])))
-    take("require", lambda m: found["required"].extend(_symbols(m[1])))
+    take("require", lambda m: _required(found, m))
+    _refuse_or(rest, consumed)
     words = re.findall(r"[^\s,;.!?()]+", rest)
-    unused = [w for w in words if w.lower().strip("'\"") not in _FILLER and not re.fullmatch(r"[-–:&/+]+", w)]
+    unused = [w for w in words if w.lower().strip("'\"") not in _FILLER and not re.fullmatch(r"[-–:&/+]+", w)
+              and not (len(w) == 1 and ord(w) >= _MARK)]
     return ParsedGoal(_build(found, previous), unused)
 
 

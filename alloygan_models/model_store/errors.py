@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 FIX = "run `alloygan train` to train it"
+FORCED = "a rebuild was asked for (--force)"  # the reason `ensure_*(force=True)` gives
 
 
 class ModelStoreError(Exception):
@@ -32,3 +33,13 @@ class ModelCorrupt(ModelStoreError):
         super().__init__(what, f"its file {path.name} was refused",
                          f"the saved {what} file {path} was refused ({problem}); nothing in it was run; "
                          f"{FIX} again, which replaces it")
+
+
+class ModelWriteError(ModelStoreError):
+    """A model that could not be saved (a full disk, a read-only home): nothing half-written is left."""
+
+    def __init__(self, directory: Path, error: OSError):
+        problem = error.strerror or str(error)
+        super().__init__("model", f"it could not be saved ({problem})",
+                         f"could not save the model in {directory} ({problem}); free space or make it writable, "
+                         f"then run `alloygan train` again")

@@ -18,10 +18,11 @@ from alloygan.knowledge_base.progress import ProgressCallback, report
 from alloygan.models.dataset import AlloyTable, load_alloy_table
 from alloygan.models.forward.model import MODELLED, ForwardModel
 from alloygan.models.forward.registry import DEFAULT_SETTINGS, train_forward_model
-from alloygan.models.model_store.errors import ModelCorrupt, ModelStoreError
+from alloygan.models.model_store.errors import FORCED, ModelCorrupt, ModelStoreError
 from alloygan.models.model_store.files import (
     META_FILE,
     check_current,
+    check_finite,
     load_arrays,
     model_lock,
     read_metadata,
@@ -76,9 +77,10 @@ def _load(table: AlloyTable) -> tuple[ForwardModel, dict]:
 def _read(table: AlloyTable, directory: Path) -> tuple[ForwardModel, dict]:
     metadata = read_metadata(directory, WHAT)
     check_current(metadata, _expected(table), WHAT, directory)
-    arrays = load_arrays(directory / FOREST_FILE, WHAT)
+    arrays = load_arrays(directory / FOREST_FILE, WHAT, metadata)
     try:
         state = metadata["state"]
+        check_finite(state, "state")
         trees = trees_from_arrays(arrays, ForwardModel.input_width(state["vocabulary"]), len(MODELLED))
     except (KeyError, TypeError, ValueError) as error:
         raise ModelCorrupt(WHAT, directory / FOREST_FILE, f"not the trees of this model: {error}") from None
@@ -116,16 +118,25 @@ def save_forward(model: ForwardModel, table: AlloyTable, training_seconds: float
     return metadata
 
 
-def ensure_forward(table: AlloyTable | None = None,
-                   on_progress: ProgressCallback | None = None) -> tuple[ForwardModel, ModelReport]:
-    """The forward model for the data of `table`, trained (and saved) when missing, stale or refused.
+def ensure_forward(table: AlloyTable | None = None, on_progress: ProgressCallback | None = None,
+                   force: bool = False) -> tuple[ForwardModel, ModelReport]:
+    """The forward model for the data of `table`, trained (and saved) when missing, stale or refused,
+    or always with `force` (`alloygan train --force`).
 
     The report says which: "reused", or "trained" with the reason; training is announced
     through `on_progress` before it starts.
     """
     table = load_alloy_table() if table is None else table
+    try:  # a current model is read without the writers' lock: a read-only home still serves it
+        if not force:
+            model, metadata = _load(table)
+            return model, _report(metadata, "reused", "")
+    except ModelStoreError:
+        pass
     with model_lock(forward_directory()):
         try:
+            if force:
+                raise ModelStoreError(WHAT, FORCED, FORCED)
             model, metadata = _load(table)
             return model, _report(metadata, "reused", "")
         except ModelStoreError as why:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from alloygan.knowledge_base.paths import alloygan_home
 from alloygan.knowledge_base.progress import ProgressCallback
 from alloygan.models.dataset import AlloyTable
@@ -17,10 +19,11 @@ from alloygan.models.generative.conditions import ConditionScaling
 from alloygan.models.generative.config import GenerativeConfig, default_config
 from alloygan.models.generative.registry import TrainingResult, check_model, family_table, train_generator
 from alloygan.models.generative.sampler import Generator
-from alloygan.models.model_store.errors import ModelCorrupt, ModelStoreError
+from alloygan.models.model_store.errors import FORCED, ModelCorrupt, ModelStoreError
 from alloygan.models.model_store.files import (
     META_FILE,
     check_current,
+    check_finite,
     load_arrays,
     load_state_dict,
     model_lock,
@@ -47,8 +50,12 @@ def _what(model: str, family: str) -> str:
 def read_generator(directory: Path, what: str = "generator") -> Generator:
     """The generator saved in `directory` as it is, without asking whether it is current (see `load_generator`)."""
     metadata = read_metadata(directory, what)
-    weights = load_arrays(directory / WEIGHTS_FILE, what)
+    weights = load_arrays(directory / WEIGHTS_FILE, what, metadata)
     try:
+        check_finite(metadata["condition_scaling"], "condition_scaling")
+        for name, array in weights.items():
+            if not np.isfinite(array).all():
+                raise ValueError(f"{name} holds values that are not numbers")
         metadata["metrics"]["n_train"] = int(metadata["metrics"]["n_train"])  # what a report quotes
         metadata["training_seconds"] = float(metadata["training_seconds"])
         return Generator(weights, GenerativeConfig.from_dict(metadata["config"]),
@@ -98,16 +105,26 @@ def save_generator(result: TrainingResult) -> Path:
 
 
 def ensure_generator(model: str = "ours", family: str = "Zr", table: AlloyTable | None = None, seed: int = 0,
-                     on_progress: ProgressCallback | None = None) -> tuple[Generator, ModelReport]:
-    """The generator of (model, family), trained (and saved) when missing, stale or refused.
+                     on_progress: ProgressCallback | None = None, force: bool = False) -> tuple[Generator, ModelReport]:
+    """The generator of (model, family), trained (and saved) when missing, stale or refused, or always with
+    `force` (`alloygan train --force`).
 
     The report says which: "reused", or "trained" with the reason; the training's epochs
     are reported to `on_progress` as "training the <model> generator for <family> (<reason>)".
     """
     directory, what = generator_directory(model, family), _what(model, family)
     data, expected = _current(model, family, table, seed)
+    try:  # a current model is read without the writers' lock: a read-only home still serves it
+        if not force:
+            check_current(read_metadata(directory, what), expected, what, directory)
+            generator = read_generator(directory, what)
+            return generator, _report(generator.metadata, model, family, "reused", "", directory)
+    except ModelStoreError:
+        pass
     with model_lock(directory):
         try:
+            if force:
+                raise ModelStoreError(what, FORCED, FORCED)
             check_current(read_metadata(directory, what), expected, what, directory)
             generator = read_generator(directory, what)
             return generator, _report(generator.metadata, model, family, "reused", "", directory)
@@ -130,7 +147,7 @@ def load_network(model: str, family: str):
 
     directory, what = generator_directory(model, family), _what(model, family)
     metadata = read_metadata(directory, what)
-    state = load_state_dict(directory / STATE_FILE, what)
+    state = load_state_dict(directory / STATE_FILE, what, metadata)
     try:
         config = GenerativeConfig.from_dict(metadata["config"])
         width = ConditionScaling.from_dict(metadata["condition_scaling"]).width

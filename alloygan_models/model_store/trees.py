@@ -44,6 +44,8 @@ def trees_from_arrays(arrays: Mapping[str, np.ndarray], n_features: int, n_outpu
         count = len(nodes)
         if values.dtype != np.float64 or values.shape != (count, n_outputs, 1):
             raise ValueError(f"tree {i}: values of shape {values.shape} for {count} nodes and {n_outputs} outputs")
+        if not np.isfinite(values).all():
+            raise ValueError(f"tree {i}: values that are not numbers")
         _check_nodes(i, nodes, n_features, TREE_LEAF)
         tree = Tree(n_features, np.ones(n_outputs, dtype=np.intp), n_outputs)
         tree.__setstate__({"max_depth": int(depth), "node_count": count, "nodes": nodes, "values": values})

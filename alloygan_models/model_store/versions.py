@@ -14,10 +14,11 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 
 # Bump when the saved files or what they mean change: saved models of another format are retrained.
+# 8: model.json records the SHA-256 of forest.npz (a damaged or edited file is refused);
 # 7: σ from (a, b, c, q) per quantity rescaled to 68 % inner-CV coverage, and the training fractions (the domain);
 # 5: the trees as plain arrays (forest.npz), the rest in model.json; 4 was a joblib pickle
-FORWARD_FORMAT_VERSION = 7
-GENERATOR_FORMAT_VERSION = 2  # 2: fingerprint block in model.json
+FORWARD_FORMAT_VERSION = 8
+GENERATOR_FORMAT_VERSION = 3  # 3: SHA-256 of generator.npz and generator.pt in model.json; 2: fingerprint block
 
 
 def settings_digest(settings: dict) -> str:

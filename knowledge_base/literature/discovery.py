@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from alloygan.knowledge_base.file_writes import write_whole
 from alloygan.knowledge_base.literature.errors import DiscoveryError
 
 SERVICES = ("arxiv", "openalex")
@@ -87,7 +88,5 @@ def download(candidate: Candidate, directory: Path, timeout: float = 60.0) -> Pa
         raise DiscoveryError(f"could not download {candidate.pdf_url} ({type(error).__name__}: {error})") from None
     if not response.content.startswith(b"%PDF"):
         raise DiscoveryError(f"{candidate.pdf_url}: the server did not return a PDF (a login or landing page?)")
-    partial = target.with_suffix(".pdf.part")
-    partial.write_bytes(response.content)
-    partial.replace(target)
+    write_whole(target, lambda path: path.write_bytes(response.content))
     return target

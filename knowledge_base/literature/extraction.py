@@ -2,8 +2,12 @@
 
 Committing turns every record into a `Report` of the source `(document sha256,
 mined-rules|mined-llm, title, path)` at the record's location. Reports already in the
-store (same document, same location) are recognised and counted, never duplicated;
-each document is written in one transaction.
+store (same document, same location) are recognised and counted, never duplicated; so
+is a report equal to a stored report of another file (same alloy, same values: a
+re-saved copy of a document), named by its source. The rest pass the mined table's
+checks (`consistency.screen_reports`) or are quarantined with the reason; a document
+with more records than the cap (`DEFAULT_MAX_REPORTS`, `--max-reports`) is not
+committed. Each document is written in one transaction.
 
 An LLM run survives its endpoint: when the model or its endpoint fails (`LLMEndpointError`:
 refused, timed out, an HTTP error), the LLM is asked nothing more in the run (the extractor's
@@ -154,15 +158,51 @@ def extract_table_file(path: Path) -> DocumentExtraction:
     return DocumentExtraction(str(path), "rules", path.name, source.sha256, 0, records, rejected)
 
 
-def commit_records(store: AlloyStore, extractions: Iterable[DocumentExtraction]) -> dict:
-    """Add the records as reports; returns {"added", "already_present", "documents"}."""
-    added = present = documents = 0
+DEFAULT_MAX_REPORTS = 5_000  # reports one document may add; the published table (12 pages) gives about 1,300
+
+
+def commit_records(store: AlloyStore, extractions: Iterable[DocumentExtraction],
+                   max_reports: int = DEFAULT_MAX_REPORTS) -> dict:
+    """Add the records as reports, each document in one transaction, after the checks of the mined table
+    (`consistency.screen_reports`: what fails is quarantined with the reason). A record equal to a stored report of
+    another source (a re-saved copy of a document) is not counted twice; a document with more than `max_reports`
+    records is not committed. Returns {"added", "already_present", "documents", "quarantined", "known_elsewhere",
+    "over_cap", "notes"} (notes: one line each, for the repeats and the documents over the cap)."""
+    from alloygan.knowledge_base.consistency import screen_reports
+    from alloygan.knowledge_base.records import KnownReports
+
+    added = present = documents = quarantined = elsewhere = over_cap = 0
+    notes: list[str] = []
     for extraction in extractions:
         if not extraction.records:
             continue
+        name = extraction.document or Path(extraction.path).name
+        if len(extraction.records) > max_reports:
+            over_cap += 1
+            notes.append(f"{name}: {len(extraction.records):,} records, more than the cap of {max_reports:,} reports "
+                         "per document; none committed (raise --max-reports to commit them)")
+            continue
         source = Source(extraction.sha256, SOURCE_KIND[extraction.method], extraction.document, extraction.path)
-        result = store.add_reports(source, [record.to_report(source) for record in extraction.records])
-        added += result.added
-        present += result.already_present
+        known = store.reports()
+        stored = KnownReports(known)
+        new, repeats = [], {}
+        for entry in (record.to_report(source) for record in extraction.records):
+            repeated = stored.repeat_of(entry)
+            if repeated is None:
+                new.append(entry)
+            elif repeated.source is not None and repeated.source.sha256 != source.sha256:
+                repeats[repeated.source.title] = repeats.get(repeated.source.title, 0) + 1
+            else:
+                present += 1
+        kept, rejected = screen_reports(new, known)
+        if kept or rejected:  # a document all of whose reports are known adds no empty source
+            result = store.add_reports(source, kept, rejected)
+            added += result.added
+            present += result.already_present
+            quarantined += result.quarantined
+        elsewhere += sum(repeats.values())
+        notes += [f"{name}: {count} report{'' if count == 1 else 's'} already known from source {title!r}; "
+                  "not counted twice" for title, count in repeats.items()]
         documents += 1
-    return {"added": added, "already_present": present, "documents": documents}
+    return {"added": added, "already_present": present, "documents": documents, "quarantined": quarantined,
+            "known_elsewhere": elsewhere, "over_cap": over_cap, "notes": notes}

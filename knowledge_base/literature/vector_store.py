@@ -8,6 +8,8 @@ two models cannot be compared. Chunk ids come from the document hash, page and c
 """
 from __future__ import annotations
 
+import errno
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +17,12 @@ from pathlib import Path
 
 from alloygan.knowledge_base.literature.chunking import CHUNKER_VERSION, Chunk
 from alloygan.knowledge_base.literature.documents import Document
-from alloygan.knowledge_base.literature.errors import EmptyIndexError, IndexBusyError, IndexMismatchError
+from alloygan.knowledge_base.literature.errors import (
+    EmptyIndexError,
+    IndexBusyError,
+    IndexMismatchError,
+    LiteratureError,
+)
 from alloygan.knowledge_base.paths import alloygan_home
 from alloygan.knowledge_base.progress import ProgressCallback, report
 
@@ -46,6 +53,22 @@ def writer_lock(directory: Path | None = None) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+class IndexUnusableError(LiteratureError):
+    """The literature index cannot be opened: corrupt files, a read-only home, a full disk (the message says which)."""
+
+
+def unusable_index(directory: Path, error: BaseException) -> str:
+    """Why the index in `directory` cannot be opened, and what to do (a corrupt one is moved aside, not deleted)."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    lowered = text.lower()
+    if "disk is full" in lowered or getattr(error, "errno", None) == errno.ENOSPC:
+        return f"{directory}: the literature index cannot be written, the disk is full ({text}); free some space"
+    if "readonly" in lowered or "read-only" in lowered or getattr(error, "errno", None) in (errno.EROFS, errno.EACCES):
+        return (f"{directory}: the literature index is read-only here ({text}); make {directory} writable to use it")
+    return (f"{directory}: the literature index is corrupt ({text}); move the directory aside (keep it) and "
+            "run `alloygan lit ingest PATH...` again to rebuild it from the documents")
 
 
 @dataclass(frozen=True)
@@ -82,11 +105,17 @@ class LiteratureIndex:
         chroma_dir = self.directory / "chroma"
         if not create and not chroma_dir.is_dir():
             raise EmptyIndexError(self._empty_message())
-        self._client = chromadb.PersistentClient(path=str(chroma_dir), settings=Settings(anonymized_telemetry=False))
+        try:
+            self._client = chromadb.PersistentClient(path=str(chroma_dir),
+                                                     settings=Settings(anonymized_telemetry=False))
+        except Exception as error:  # noqa: BLE001 - Chroma raises its own errors, sqlite's, or OSError
+            raise IndexUnusableError(unusable_index(self.directory, error)) from None
         try:
             self._collection = self._open(embedding_function, create)
-        except BaseException:
+        except BaseException as error:
             self.close()
+            if isinstance(error, Exception) and not isinstance(error, (LiteratureError, ValueError)):
+                raise IndexUnusableError(unusable_index(self.directory, error)) from None
             raise
 
     def _open(self, embedding_function, create: bool):
@@ -167,16 +196,30 @@ class LiteratureIndex:
         return len(new), len(known)
 
     # reading ------------------------------------------------------------------------
+    @contextmanager
+    def _damage_named(self) -> Iterator[None]:
+        """Chroma's errors from damaged files (found only when read) as one IndexUnusableError saying what to do."""
+        from chromadb.errors import ChromaError, NotFoundError
+
+        try:
+            yield
+        except (ChromaError, sqlite3.DatabaseError) as error:
+            if isinstance(error, NotFoundError):
+                raise
+            raise IndexUnusableError(unusable_index(self.directory, error)) from None
+
     def count(self) -> int:
-        return self._collection.count()
+        with self._damage_named():
+            return self._collection.count()
 
     def search(self, query: str, k: int = 5) -> list[Passage]:
         total = self.count()
         if total == 0:
             raise EmptyIndexError(self._empty_message())
         vector = self.embedding.embed_query([query])
-        result = self._collection.query(query_embeddings=vector, n_results=min(k, total),
-                                        include=["documents", "metadatas", "distances"])
+        with self._damage_named():
+            result = self._collection.query(query_embeddings=vector, n_results=min(k, total),
+                                            include=["documents", "metadatas", "distances"])
         return [
             Passage(meta.get("document", ""), meta.get("path", ""), meta.get("sha256", ""), int(meta.get("page", 0)),
                     int(meta.get("chunk", 0)), round(1.0 - float(distance), 4), text)
@@ -186,7 +229,9 @@ class LiteratureIndex:
     def documents(self) -> list[dict]:
         """Every document in the index: title, path, sha256, pages and chunks."""
         by_sha: dict[str, dict] = {}
-        for meta in self._collection.get(include=["metadatas"])["metadatas"]:
+        with self._damage_named():
+            stored = self._collection.get(include=["metadatas"])["metadatas"]
+        for meta in stored:
             entry = by_sha.setdefault(meta["sha256"], {"document": meta.get("document", ""), "path": meta.get("path", ""),
                                                        "sha256": meta["sha256"], "pages": set(), "chunks": 0})
             entry["pages"].add(int(meta.get("page", 0)))

@@ -165,8 +165,9 @@ def dumps(*args, **kwargs):  # add_suggestions serialises 3 fields per row insid
 
 experiments.json = type("hooked_json", (), {"dumps": staticmethod(dumps), "loads": staticmethod(json.loads)})
 design = synthetic_design(BATCH)
-while True:
-    ids = [s.id for s in log_suggestions(design, thread="killed").logged]
+for seed in range(10**6):  # a new design each time: the same design logged again adds nothing
+    seeded = design.model_copy(update={"goal": design.goal.model_copy(update={"seed": seed})})
+    ids = [s.id for s in log_suggestions(seeded, thread="killed").logged]
     print(json.dumps(ids), flush=True)  # only after the transaction has committed
 """
 

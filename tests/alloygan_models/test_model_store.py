@@ -169,6 +169,16 @@ def test_a_crafted_forest_file_is_refused_and_nothing_runs(saved_forward, cu_tab
     assert not marker.exists() and load_forward(cu_table).n_train_ == len(cu_table)
 
 
+def _restamp(path) -> None:
+    """Record `path`'s new SHA-256 in its model.json, as a crafted model would."""
+    import hashlib
+
+    meta = path.parent / "model.json"
+    metadata = json.loads(meta.read_text())
+    metadata["files"][path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    meta.write_text(json.dumps(metadata))
+
+
 def test_trees_that_would_walk_out_of_their_table_are_refused(saved_forward, cu_table):
     """The node table is plain numbers, but scikit-learn's `Tree` trusts it: a child index pointing
     outside the table would make prediction read outside it. Such a file is refused before any tree is built."""
@@ -179,6 +189,7 @@ def test_trees_that_would_walk_out_of_their_table_are_refused(saved_forward, cu_
     nodes["left_child"][0] = 10**9
     with open(path, "wb") as handle:
         np.savez(handle, **{**arrays, "nodes_3": nodes})
+    _restamp(path)  # a crafted file with a matching digest: the tree checks still refuse it
     with pytest.raises(ModelCorrupt, match=r"forest.npz was refused \(not the trees of this model: tree 3: node 0's "
                                            r"left child 1000000000 is not a later node"):
         load_forward(cu_table)
@@ -186,6 +197,7 @@ def test_trees_that_would_walk_out_of_their_table_are_refused(saved_forward, cu_
     nodes["left_child"][0] = 0  # a loop: a walk would never end
     with open(path, "wb") as handle:
         np.savez(handle, **{**arrays, "nodes_0": nodes})
+    _restamp(path)
     with pytest.raises(ModelCorrupt, match="tree 0: node 0's left child 0 is not a later node"):
         load_forward(cu_table)
 

@@ -76,7 +76,7 @@ def test_wrong_schema_version_is_refused(tmp_path):
 def test_not_a_database_is_refused(tmp_path):
     path = tmp_path / "junk.sqlite"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="not a usable alloygan store"):
+    with pytest.raises(StoreError, match=r"the store is corrupt \(file is not a database\); move it aside"):
         AlloyStore(path)
 
 

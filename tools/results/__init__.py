@@ -73,6 +73,8 @@ from alloygan.tools.results.knowledge import (  # noqa: F401
     QuarantineEntry,
     ResultList,
     SourceCount,
+    SourceEntry,
+    SourceRemoval,
     TableExport,
     TableImport,
 )

@@ -13,6 +13,7 @@ from alloygan.tools.results.base import (
     Estimate,
     Result,
     SourceRef,
+    SparseResult,
     frame,
     rounded,
 )
@@ -22,8 +23,10 @@ COMPACT_CANDIDATES = 5  # candidates a design's compact form lists
 ESTIMATE_COLUMNS: tuple[str, ...] = tuple(f"{name}_{part}" for name in SHOWN_PROPERTIES for part in ("mean", "std"))
 
 
-class NearestKnown(Result):
+class NearestKnown(SparseResult):
     """A known alloy near a composition: how far, its measured temperatures and where they come from."""
+
+    omitted_when_none = ("conflict",)
 
     formula: str
     composition: dict[str, float] = Field(description="Element symbol -> at.%")
@@ -33,6 +36,8 @@ class NearestKnown(Result):
     Tl: float | None = Field(description="Measured Tl, K (median of the reports)")
     source: SourceRef = Field(description="Where the first report comes from")
     n_reports: int
+    conflict: str | None = Field(None, description="Only when its sources contradict each other beyond the "
+                                 "measurement spread: the reports that disagree and the value kept")
 
     @classmethod
     def of(cls, alloy, distance_at_pct: float, cache: dict | None = None) -> "NearestKnown":
@@ -47,7 +52,8 @@ class NearestKnown(Result):
         if known is None:
             known = {"formula": alloy.composition.formula, "composition": alloy.composition.as_dict(),
                      "Tg": rounded(alloy.Tg, 1), "Tx": rounded(alloy.Tx, 1), "Tl": rounded(alloy.Tl, 1),
-                     "source": SourceRef.of(alloy.reports[0]), "n_reports": len(alloy.reports)}
+                     "source": SourceRef.of(alloy.reports[0]), "n_reports": len(alloy.reports),
+                     "conflict": alloy.conflict_note or None}
             if cache is not None:
                 cache[id(alloy)] = known
         return {"formula": known["formula"], "composition": known["composition"],

@@ -77,11 +77,25 @@ class LoggedSuggestions(Result):
     schema_name = "logged-suggestions"
 
     logged: list[Experiment]
+    already_logged: list[Experiment] = Field(default_factory=list, description="Candidates of the same design "
+                                             "logged before: not logged again (their earlier suggestions)")
 
     def compact(self) -> dict:
-        first = self.logged[0] if self.logged else None
-        return {"logged": [{"id": s.id, "formula": s.formula, "design_rank": s.design_rank} for s in self.logged],
+        first = (self.logged or self.already_logged or [None])[0]
+        data = {"logged": [{"id": s.id, "formula": s.formula, "design_rank": s.design_rank} for s in self.logged],
                 "forward_model": first.forward_model if first else "", "generator": first.generator if first else ""}
+        if self.already_logged:
+            data["already_logged"] = [{"id": s.id, "formula": s.formula, "design_rank": s.design_rank}
+                                      for s in self.already_logged]
+        return data
+
+    def already_note(self) -> str | None:
+        """One line naming the candidates not logged again, or None."""
+        if not self.already_logged:
+            return None
+        shown = ", ".join(f"{s.formula} already logged as #{s.id}" for s in self.already_logged[:10])
+        more = f" (and {len(self.already_logged) - 10} more)" if len(self.already_logged) > 10 else ""
+        return f"Not logged again (same candidate of the same design): {shown}{more}."
 
 
 class PropertyAccuracy(Result):

@@ -21,7 +21,7 @@ def _measured_fields() -> dict[str, Any]:
 
 
 _KnownAlloyFields = create_model(
-    "_KnownAlloyFields", __base__=Result,
+    "_KnownAlloyFields", __base__=SparseResult,
     composition=(dict[str, float], Field(description="Element symbol -> at.% (decreasing at.%, ties alphabetical)")),
     formula=(str, Field(description="The canonical formula")),
     base_element=(str, Field(description="The element of largest amount")),
@@ -30,6 +30,9 @@ _KnownAlloyFields = create_model(
     conflicting=(bool, Field(description="Whether the reports differ by more than 10 K")),
     spread_K=(float | None, Field(description="Largest max-min difference of Tg, Tx or Tl among the reports, K")),
     sources=(list[SourceRef], Field(description="Where each report comes from")),
+    conflict=(str | None, Field(None, description="Only when sources contradict each other beyond the measurement "
+                                "spread: the reports that disagree and the value kept (the consensus, the earlier "
+                                "source on a tie)")),
 )
 
 
@@ -38,6 +41,7 @@ class KnownAlloy(_KnownAlloyFields):
     (a record of `kb query --json`)."""
 
     schema_name = "known-alloy"
+    omitted_when_none = ("conflict",)
 
     @classmethod
     def of(cls, alloy, features) -> "KnownAlloy":
@@ -47,17 +51,18 @@ class KnownAlloy(_KnownAlloyFields):
         return cls(composition=alloy.composition.as_dict(), formula=alloy.composition.formula,
                    base_element=alloy.base_element, **{name: rounded(features[name]) for name in FEATURE_NAMES},
                    n_reports=len(alloy.reports), conflicting=alloy.conflicting, spread_K=rounded(alloy.spread_K, 3),
-                   sources=[SourceRef.of(report) for report in alloy.reports])
+                   sources=[SourceRef.of(report) for report in alloy.reports], conflict=alloy.conflict_note or None)
 
     def compact(self) -> dict:
         return {"formula": self.formula, "Tg": self.Tg, "Tx": self.Tx, "Tl": self.Tl,
                 "Trg": rounded(self.Trg, 4), "gamma": rounded(self.gamma, 4), "dTx": rounded(self.dTx, 1),
-                "n_reports": self.n_reports, "source": self.sources[0].text() if self.sources else ""}
+                "n_reports": self.n_reports, "source": self.sources[0].text() if self.sources else "",
+                **({"conflict": self.conflict} if self.conflict else {})}
 
     def csv_row(self) -> dict:
         data = self.to_json()
         data.pop("composition")
-        return data | {"sources": "; ".join(source.text() for source in self.sources)}
+        return data | {"sources": "; ".join(source.text() for source in self.sources), "conflict": self.conflict or ""}
 
 
 class AlloyQueryResult(Result):
@@ -179,6 +184,8 @@ class TableImport(Result):
     quarantined_rows: list[ImportedRowIssue] = Field(default_factory=list)
     duplicate_rows: list[ImportedRowIssue] = Field(default_factory=list)
     unique_compositions: int = Field(description="Alloys in the knowledge base after the import")
+    notes: list[str] = Field(default_factory=list, description="One line each: rows already known from a stored "
+                             "source (N reports already known from source X), not counted twice")
 
     def compact(self) -> dict:
         data = self.to_json()
@@ -196,3 +203,35 @@ class TableExport(Result):
     format: str = Field(description="csv, xlsx or json (from the file's suffix)")
     rows: int = Field(description="Reports written (one row each; quarantined rows are not exported)")
     columns: list[str] = Field(description="The header written")
+
+
+class SourceEntry(FlatResult):
+    """A source of the knowledge base (`kb sources --json`): a document, table or the experiment log."""
+
+    schema_name = "kb-source"
+
+    id: int = Field(description="The store's id of the source (what `kb remove-source` takes)")
+    kind: str = Field(description="published-table, mined-rules, mined-llm, experiment or user-import")
+    title: str
+    path: str = Field(description="The file it was read from, as given then")
+    reports: int = Field(description="Reports accepted from it")
+    quarantined: int = Field(description="Rows of it kept out, each with a reason")
+    added_at: str = Field(description="When it was added (UTC, ISO 8601)")
+    sha256: str = Field(description="SHA-256 of its content")
+
+    @classmethod
+    def of(cls, summary: dict) -> SourceEntry:
+        """From a row of `AlloyStore.source_summaries`."""
+        return cls(**{name: summary[name] for name in cls.model_fields})
+
+
+class SourceRemoval(Result):
+    """`kb remove-source ID`: what removing a source takes out (and, with --yes, took out) of the knowledge base."""
+
+    schema_name = "source-removal"
+
+    source: SourceEntry
+    removed: bool = Field(description="True when the source was removed (--yes); false: only shown")
+    alloys_removed: list[str] = Field(description="Alloys left with no report, which leave the knowledge base")
+    alloys_changed: list[str] = Field(description="Alloys that keep reports of other sources (their values may change)")
+    unique_compositions: int = Field(description="Alloys in the knowledge base after the removal (or now, if shown)")

@@ -152,6 +152,13 @@ class CommittedCount(Result):
     added: int = Field(description="Reports added to the knowledge base")
     already_present: int
     documents: int
+    quarantined: int = Field(0, description="Reports kept out by the checks of the mined table (implausible Trg or "
+                                            "gamma, far from their composition neighbours), each with its reason")
+    known_elsewhere: int = Field(0, description="Reports equal to a stored report of another source (a re-saved "
+                                                "copy of a document): not counted twice")
+    over_cap: int = Field(0, description="Documents not committed: more records than --max-reports")
+    notes: list[str] = Field(default_factory=list, description="One line each: reports already known from another "
+                             "source, documents over the cap")
 
 
 class Extraction(Result):
