@@ -81,17 +81,12 @@ def _too_many(path: Path) -> TableFileError:
 
 
 def _decode(path: Path, data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")  # Excel's "Unicode text"
-    if b"\x00" in data[:4096]:
-        raise TableFileError(f"{path}: binary content, not a CSV text file; export the table as CSV (UTF-8)")
+    from alloygan.knowledge_base.text_files import TextFileError, decode_text
+
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        byte = data[error.start]
-        raise TableFileError(f"{path}: row {line}: byte 0x{byte:02X} is not UTF-8 text; save the file as UTF-8 "
-                             "(in Excel: 'CSV UTF-8')") from None
+        return decode_text(data, str(path))
+    except TextFileError as error:
+        raise TableFileError(f"{error} (in Excel: 'CSV UTF-8')") from None
 
 
 def _read_csv(path: Path) -> TableFile:

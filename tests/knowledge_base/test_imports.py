@@ -119,7 +119,7 @@ def test_non_utf8_bytes_name_the_row(tmp_path):
     path = tmp_path / "latin1.csv"
     path.write_bytes("composition,Tg,Tx,Tl,notes\nZr50Cu50,600,650,1100,ok\nCu50Zr50,600,650,1100,café\n"
                      .encode("latin-1"))
-    with pytest.raises(TableFileError, match=r"row 3: byte 0xE9 is not UTF-8.*save the file as UTF-8"):
+    with pytest.raises(TableFileError, match=r"line 3: byte 0xE9 is not UTF-8; save it as UTF-8.*CSV UTF-8"):
         read_user_table(path)
 
 

@@ -98,18 +98,25 @@ def test_imported_contradicting_row_is_flagged_not_averaged(fresh_home, tmp_path
     assert known["Tg"] == 690 and known.get("conflict") and "mine.csv" in known["conflict"]
 
 
-def test_conflict_note_in_the_answer_lines():
-    from alloygan.agent.answer import _described
+def _conflicting_alloy():
+    """KNOWN_ZR with two reports 95 K apart: the published table's (kept) and a paper's."""
     from alloygan.knowledge_base.composition import Composition
     from alloygan.knowledge_base.records import Alloy, Report, Source
-    from alloygan.models.dataset import alloy_table
-    from alloygan.tools.results import AlloyDescription, AlloyDescriptions, KnownAlloy
 
     table = Source("a" * 64, "published-table", "the table")
     paper = Source("b" * 64, "mined-rules", "paper.txt")
     composition = Composition.parse(KNOWN_ZR)
-    alloy = Alloy(composition, [Report(composition, 690, 757, 1158, "row", "p9", source=table),
-                                Report(composition, 595, 662, 1063, "text", "p1 para 1", source=paper)], "Zr")
+    return composition, Alloy(composition, [Report(composition, 690, 757, 1158, "row", "p9", source=table),
+                                            Report(composition, 595, 662, 1063, "text", "p1 para 1", source=paper)],
+                              "Zr")
+
+
+def test_conflict_note_in_the_answer_lines():
+    from alloygan.agent.answer import _described
+    from alloygan.models.dataset import alloy_table
+    from alloygan.tools.results import AlloyDescription, AlloyDescriptions, KnownAlloy
+
+    composition, alloy = _conflicting_alloy()
     assert (alloy.Tg, alloy.conflict) == (690, True)
     known = KnownAlloy.of(alloy, alloy_table([alloy]).frame.iloc[0])
     description = AlloyDescription(input=KNOWN_ZR, composition=composition.as_dict(), formula=composition.formula,
@@ -120,15 +127,10 @@ def test_conflict_note_in_the_answer_lines():
 
 def test_conflict_note_in_the_prediction_answer_lines():
     from alloygan.agent.answer import _predictions
-    from alloygan.knowledge_base.composition import Composition
-    from alloygan.knowledge_base.records import Alloy, Report, Source
+    from alloygan.knowledge_base.records import Alloy
     from alloygan.tools.results import SHOWN_PROPERTIES, NearestKnown, Prediction, Predictions
 
-    table = Source("a" * 64, "published-table", "the table")
-    paper = Source("b" * 64, "mined-rules", "paper.txt")
-    composition = Composition.parse(KNOWN_ZR)
-    alloy = Alloy(composition, [Report(composition, 690, 757, 1158, "row", "p9", source=table),
-                                Report(composition, 595, 662, 1063, "text", "p1 para 1", source=paper)], "Zr")
+    composition, alloy = _conflicting_alloy()
     near = NearestKnown.of(alloy, 0.0)
     assert "paper.txt" in near.conflict and near.to_json()["conflict"] == near.conflict
     prediction = Prediction.model_validate({
@@ -137,7 +139,7 @@ def test_conflict_note_in_the_prediction_answer_lines():
         "nearest_known": [near.to_json()], "measured": True})
     lines = _predictions(Predictions(predictions=[prediction]), False)
     assert any(line.strip().startswith("note: conflict") and "paper.txt" in line for line in lines), lines
-    agreeing = Alloy(composition, [Report(composition, 690, 757, 1158, "row", "p9", source=table)], "Zr")
+    agreeing = Alloy(composition, alloy.reports[:1], "Zr")  # the table's report alone
     assert "conflict" not in NearestKnown.of(agreeing, 0.0).to_json()  # the key appears only with a conflict
 
 

@@ -8,7 +8,6 @@ Where a command would do long work, the work is replaced by a sentinel: a refusa
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import stat
 import subprocess
@@ -19,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.reliability.checks import file_hashes, one_error_line
+
 PREDICT_HEADER = "input,formula,Tg_mean"
 
 
@@ -26,18 +27,8 @@ class WorkStarted(AssertionError):
     """Raised by the stand-in of a command's work: the output was not checked before it."""
 
 
-def _one_error_line(code: int, err: str, *words: str) -> None:
-    assert code == 2, err
-    assert "Traceback" not in err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    for word in words:
-        assert word in lines[0], err
 
 
-def _hashes(directory: Path) -> dict[str, str]:
-    return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(directory.rglob("*")) if p.is_file() and not p.name.endswith((".lock", "-shm", "-wal"))}
 
 
 def _listing(directory: Path) -> list[str]:
@@ -93,10 +84,10 @@ def goals(tmp_path) -> Path:
 def test_an_output_inside_alloygan_home_is_refused_and_the_home_is_unchanged(run_cli, home, goals, monkeypatch,
                                                                               args):
     _no_work(monkeypatch)
-    before = _hashes(home)
+    before = file_hashes(home)
     code, _, err = run_cli(*(a.format(home=home, goals=goals) for a in args))
-    _one_error_line(code, err, "inside ALLOYGAN_HOME", "write elsewhere")
-    assert _hashes(home) == before
+    one_error_line(code, err, "inside ALLOYGAN_HOME", "write elsewhere")
+    assert file_hashes(home) == before
 
 
 def test_an_output_that_is_an_input_is_refused(run_cli, fresh_home, tmp_path, monkeypatch):
@@ -106,7 +97,7 @@ def test_an_output_that_is_an_input_is_refused(run_cli, fresh_home, tmp_path, mo
     for out in (mine, tmp_path / "sub" / ".." / "mine.csv"):
         (tmp_path / "sub").mkdir(exist_ok=True)
         code, _, err = run_cli("predict", "--file", str(mine), "--out", str(out), "--force")
-        _one_error_line(code, err, "is also the input --file", "write to another file")
+        one_error_line(code, err, "is also the input --file", "write to another file")
     assert mine.read_text(encoding="utf-8") == "composition,my notes\nZr50Cu50,sample 7\n"
 
 
@@ -121,7 +112,7 @@ def test_an_existing_file_is_replaced_only_with_force(run_cli, fresh_home, tmp_p
     target = tmp_path / "mine.csv"
     target.write_text("my own results\n", encoding="utf-8")
     code, _, err = run_cli(*(a.format(target=target) for a in args))
-    _one_error_line(code, err, "exists; add --force to replace it")
+    one_error_line(code, err, "exists; add --force to replace it")
     assert target.read_text(encoding="utf-8") == "my own results\n"
 
 
@@ -146,7 +137,7 @@ def test_a_report_into_a_directory_holding_files_needs_force(run_cli, fresh_home
     out.mkdir()
     (out / "report.md").write_text("my notes", encoding="utf-8")
     code, _, err = run_cli("report", "--out", str(out), "--families", "Zr", "--models", "cgan")
-    _one_error_line(code, err, "already holds files; add --force")
+    one_error_line(code, err, "already holds files; add --force")
     assert (out / "report.md").read_text(encoding="utf-8") == "my notes"
     with pytest.raises(WorkStarted):  # with --force the work starts
         run_cli("report", "--out", str(out), "--families", "Zr", "--models", "cgan", "--force")
@@ -192,7 +183,7 @@ def test_an_unusable_target_fails_at_once_in_one_line(run_cli, fresh_home, tmp_p
     fresh_home.mkdir()
     before = _listing(tmp_path)
     code, _, err = run_cli(*(a.format(ro=unwritable_dir, dir=existing, goals=goals) for a in args))
-    _one_error_line(code, err)
+    one_error_line(code, err)
     assert "cannot write in" in err or "is a directory" in err, err
     assert _listing(tmp_path) == before, "nothing written, no temporary file left"
 
@@ -334,7 +325,7 @@ def test_a_full_disk_while_writing_an_output_leaves_nothing_and_says_so(run_cli,
     monkeypatch.setattr(alloygan.tools.prediction, "predict_properties", lambda inputs, on_progress=None: [])
     monkeypatch.setattr(alloygan.tools.tables.csv, "DictWriter", FullDisk)
     code, _, err = run_cli("predict", "Zr50Cu50", "--out", str(tmp_path / "predictions.csv"))
-    _one_error_line(code, err, "No space left on device", "nothing was written")
+    one_error_line(code, err, "No space left on device", "nothing was written")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
 
 

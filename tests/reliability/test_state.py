@@ -4,7 +4,6 @@ experiment ids, and a store that is corrupt, read-only or on a full disk. Each e
 or as a retraining that says so; never a traceback, never code from a file."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pickle
@@ -18,22 +17,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.reliability.checks import file_hashes, one_error_line
+
 KNOWN_ZR = "Zr55Cu30Al10Ni5"
 ZR_GOAL = "Zr-based glass with Trg > 0.55, 3 candidates"
 
 
-def _one_error_line(code: int, err: str, *words: str) -> None:
-    assert code == 2, err
-    assert "Traceback" not in err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    for word in words:
-        assert word in lines[0], err
 
 
-def _hashes(home: Path) -> dict[str, str]:
-    return {str(p.relative_to(home)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(home.rglob("*")) if p.is_file() and not p.name.endswith((".lock", "-shm", "-wal"))}
 
 
 # --- a home with trained models, copied for each test that damages it -------------------------------
@@ -209,11 +200,11 @@ def test_design_and_train_on_a_damaged_generator_retrain_it_saying_so(home, run_
 
 @pytest.mark.slow  # trains the forward model and the quick generator again
 def test_train_force_rebuilds_what_is_current(home, run_cli):
-    before = _hashes(home)
+    before = file_hashes(home)
     code, out, err = run_cli("train", "--family", "Zr", "--model", "ours", "--force")
     assert code == 0, err
     assert "forward model: trained" in out and "ours generator for Zr: trained" in out
-    assert before["models/forward/model.json"] != _hashes(home)["models/forward/model.json"]
+    assert before["models/forward/model.json"] != file_hashes(home)["models/forward/model.json"]
 
 
 # --- item 18: elements without a price --------------------------------------------------------------
@@ -254,11 +245,11 @@ def logged(fresh_home):
 @pytest.mark.parametrize("command", [("experiments", "show"), ("experiments", "record")])
 @pytest.mark.parametrize("number", ["99999999999999999999999", "-99999999999999999999999", "9223372036854775808"])
 def test_an_id_beyond_any_row_is_one_line(logged, run_cli, fresh_home, command, number):
-    before = _hashes(fresh_home)
+    before = file_hashes(fresh_home)
     extra = ("--tg", "700", "--tx", "780", "--tl", "1150") if command[1] == "record" else ()
     code, _, err = run_cli(*command, *extra, "--", number)
-    _one_error_line(code, err, "no experiment suggestion", "alloygan experiments list")
-    assert _hashes(fresh_home) == before
+    one_error_line(code, err, "no experiment suggestion", "alloygan experiments list")
+    assert file_hashes(fresh_home) == before
 
 
 def test_a_result_recorded_meanwhile_by_another_process_is_already_recorded(logged, run_cli, fresh_home,
@@ -281,7 +272,7 @@ def test_a_result_recorded_meanwhile_by_another_process_is_already_recorded(logg
     original_record = ExperimentLog.record
     monkeypatch.setattr(ExperimentLog, "get", get_then_lose_the_race)
     code, _, err = run_cli("experiments", "record", "1", "--tg", "700", "--tx", "780", "--tl", "1150")
-    _one_error_line(code, err, "suggestion 1", "already")
+    one_error_line(code, err, "suggestion 1", "already")
     with sqlite3.connect(fresh_home / "alloygan.sqlite") as db:
         assert db.execute("SELECT Tg FROM experiment_results").fetchall() == [(701.0,)]
 
@@ -337,13 +328,13 @@ def test_threads_delete_removes_one_conversation(fresh_home, run_cli):
         code, _, err = run_cli("ask", "--offline", "--thread", thread, "hello")
         assert code == 0, err
     code, out, err = run_cli("threads", "delete", "drop-me")
-    _one_error_line(code, err, "--yes")
+    one_error_line(code, err, "--yes")
     code, out, err = run_cli("threads", "delete", "drop-me", "--yes")
     assert code == 0 and "drop-me" in out, err
     code, out, _ = run_cli("threads", "list", "--json")
     assert [row["thread"] for row in json.loads(out)] == ["keep-me"]
     code, out, err = run_cli("threads", "delete", "drop-me", "--yes")
-    _one_error_line(code, err, "drop-me", "alloygan threads list")
+    one_error_line(code, err, "drop-me", "alloygan threads list")
 
 
 # --- item 20: a corrupt, read-only or full store ----------------------------------------------------
@@ -361,11 +352,11 @@ def test_a_garbled_store_is_called_corrupt_and_moved_aside_not_deleted(built, ru
     start = 100 if where == "first page" else len(data) // 2
     data[start:start + 40000] = os.urandom(40000)
     path.write_bytes(bytes(data))
-    before = _hashes(built)
+    before = file_hashes(built)
     code, _, err = run_cli("kb", "stats")
-    _one_error_line(code, err, "corrupt", str(path))
+    one_error_line(code, err, "corrupt", str(path))
     assert "delete" not in err.lower() and "move it aside" in err
-    assert _hashes(built) == before
+    assert file_hashes(built) == before
 
 
 def test_a_store_with_a_dropped_table_is_called_corrupt(built, run_cli):
@@ -373,7 +364,7 @@ def test_a_store_with_a_dropped_table_is_called_corrupt(built, run_cli):
         db.execute("DROP TABLE alloys")
     for command in (("kb", "stats"), ("describe", KNOWN_ZR), ("experiments", "list")):
         code, _, err = run_cli(*command)
-        _one_error_line(code, err, "corrupt", "alloys")
+        one_error_line(code, err, "corrupt", "alloys")
 
 
 def test_a_garbled_literature_index_is_one_line(built, run_cli):
@@ -381,7 +372,7 @@ def test_a_garbled_literature_index_is_one_line(built, run_cli):
     chroma.mkdir(parents=True)
     (chroma / "chroma.sqlite3").write_bytes(os.urandom(8192))
     code, _, err = run_cli("lit", "search", "zirconium glass")
-    _one_error_line(code, err, "literature index", "corrupt")
+    one_error_line(code, err, "literature index", "corrupt")
     assert "delete" not in err.lower()
 
 
@@ -411,7 +402,7 @@ def _read_only(directory: Path):
 def test_read_only_commands_work_on_a_read_only_home(home, run_cli):
     code, expected, err = run_cli("predict", KNOWN_ZR, "--json")
     assert code == 0, err
-    before = _hashes(home)
+    before = file_hashes(home)
     with _read_only(home):
         code, out, err = run_cli("kb", "stats", "--json")
         assert code == 0 and json.loads(out)["accepted"] > 900, err
@@ -420,9 +411,9 @@ def test_read_only_commands_work_on_a_read_only_home(home, run_cli):
         code, out, err = run_cli("design", ZR_GOAL, "--json")
         assert code == 0 and len(json.loads(out)) == 3, err
         code, out, err = run_cli("experiments", "record", "1", "--tg", "700", "--tx", "780", "--tl", "1150")
-        _one_error_line(code, err, "read-only")
+        one_error_line(code, err, "read-only")
         assert "delete" not in err.lower() and "corrupt" not in err
-    assert _hashes(home) == before
+    assert file_hashes(home) == before
 
 
 def test_a_full_disk_is_called_full(built, run_cli):
@@ -437,7 +428,7 @@ def test_a_full_disk_is_called_full(built, run_cli):
     try:
         os.environ["ALLOYGAN_HOME"] = str(small / "home")
         code, _, err = run_cli("kb", "stats")
-        _one_error_line(code, err, "the disk is full", "free some space")
+        one_error_line(code, err, "the disk is full", "free some space")
         assert "corrupt" not in err and "delete" not in err.lower() and "not a usable" not in err
     finally:
         os.environ["ALLOYGAN_HOME"] = str(built)
