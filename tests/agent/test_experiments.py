@@ -124,7 +124,7 @@ def test_the_next_training_includes_the_recorded_experiment(logged, run_cli, mon
     assert run_cli("experiments", "record", "1", "--tg", "712", "--tx", "790", "--tl", "1150")[0] == 0
     trained_families = []
 
-    def ensure_generator(model, family, table=None, seed=0, on_progress=None):
+    def ensure_generator(model, family, table=None, seed=0, on_progress=None, force=False):
         trained_families.append(family)
         return None, model_store.ModelReport(model, family, "reused", "", 0, 0.0, "",
                                              model_store.generator_directory(model, family))
