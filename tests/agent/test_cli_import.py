@@ -115,7 +115,7 @@ def test_imported_alloys_change_the_training_data_hash(tmp_path, fresh_home):
     ("mixed.csv", "composition,Tg (K),Tx (°C),Tl (K)\nZr50Cu50,600,650,1100\n", "mixed temperature units"),
     ("wt.csv", "composition,Tg,Tx,Tl\nCu46Zr46Al8,703,766,1161\nZr65Cu17.5 wt.%,600,650,1100\n", "row 3:"),
     ("dup.csv", "composition,Tg,Tx,Tl,composition\nCu46Zr46Al8,703,766,1161,x\n", "keep one of them"),
-    ("latin.csv", b"composition,Tg,Tx,Tl,notes\nCu46Zr46Al8,703,766,1161,caf\xe9\n", "row 2: byte 0xE9"),
+    ("latin.csv", b"composition,Tg,Tx,Tl,notes\nCu46Zr46Al8,703,766,1161,caf\xe9\n", "line 2: byte 0xE9"),
     ("unit.csv", "composition,Tg,Tx,Tl,unit\nCu46Zr46Al8,703,766,1161,F\n", "row 2: unit 'F'"),
     ("broken.xlsx", "not a workbook", "not a readable XLSX workbook"),
 ])
