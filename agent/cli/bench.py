@@ -23,3 +23,6 @@ app.command("forward")(bench_forward)
 from alloygan.agent.cli.design import bench_design  # noqa: E402
 
 app.command("design")(bench_design)
+from alloygan.agent.cli.campaign import bench_campaign  # noqa: E402
+
+app.command("campaign")(bench_campaign)
