@@ -344,14 +344,7 @@ class AlloyStore:
         with self.transaction() as db:
             if db.execute("SELECT 1 FROM sources WHERE sha256=?", (source.sha256,)).fetchone():
                 return WriteResult(0, len(reports), 0)
-            source_id = self._source_id(db, source)
-            added = self._insert_reports(db, source_id, reports)
-            db.executemany(
-                "INSERT OR IGNORE INTO quarantine(source_id, location, page, family, raw_text, reason)"
-                " VALUES (?,?,?,?,?,?)",
-                [(source_id, q.location, q.page, q.family, q.raw_text, q.reason) for q in quarantined],
-            )
-            self._rebuild_alloys(db)
+            added = self._add(db, source, reports, quarantined)
         return WriteResult(added, len(reports) - added, len(quarantined))
 
     def has_source(self, sha256: str) -> bool:
@@ -362,15 +355,22 @@ class AlloyStore:
         """Add reports of `source` (and the rows of it that failed a check, to the quarantine); a report already
         stored (same source and location) is not duplicated."""
         with self.transaction() as db:
-            source_id = self._source_id(db, source)
-            added = self._insert_reports(db, source_id, reports)
-            db.executemany(
-                "INSERT OR IGNORE INTO quarantine(source_id, location, page, family, raw_text, reason)"
-                " VALUES (?,?,?,?,?,?)",
-                [(source_id, q.location, q.page, q.family, q.raw_text, q.reason) for q in quarantined],
-            )
-            self._rebuild_alloys(db)
+            added = self._add(db, source, reports, quarantined)
         return WriteResult(added, len(reports) - added, len(quarantined))
+
+    def _add(self, db: sqlite3.Connection, source: Source, reports: Sequence[Report],
+             quarantined: Sequence[QuarantinedRow]) -> int:
+        """Within a transaction: the source (made if new), its new reports and quarantined rows (what is already
+        stored is skipped), then the alloys rebuilt; how many reports were added."""
+        source_id = self._source_id(db, source)
+        added = self._insert_reports(db, source_id, reports)
+        db.executemany(
+            "INSERT OR IGNORE INTO quarantine(source_id, location, page, family, raw_text, reason)"
+            " VALUES (?,?,?,?,?,?)",
+            [(source_id, q.location, q.page, q.family, q.raw_text, q.reason) for q in quarantined],
+        )
+        self._rebuild_alloys(db)
+        return added
 
     def source_summaries(self) -> list[dict]:
         """Every source with its store id, when it was added, and how many reports and quarantined rows it has."""

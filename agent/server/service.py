@@ -119,12 +119,10 @@ class Service:
              ) -> TurnResult:
         """One message of a conversation (a new one when `thread` is None); the thread's turns run one at a time,
         and turns that may write (the user asked to log, record or train) one at a time across threads."""
-        from alloygan.agent.planners.offline import asks_for_change
+        from alloygan.agent.planners.offline import STATE_CHANGING, asks_for_change
 
         thread = thread or new_thread()
-        writes = any(asks_for_change(text, tool) for tool in ("log_experiment_suggestion",
-                                                                "record_experiment_result", "train_models",
-                                                                "extract_alloy_data"))
+        writes = any(asks_for_change(text, tool) for tool in STATE_CHANGING)
         with self._thread_lock(thread):
             if writes:
                 with self.writing:
