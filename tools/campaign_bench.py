@@ -34,6 +34,10 @@ MIN_DISTANCE_AT_PCT = 2.0
 XI, KAPPA = 0.01, 2.0
 
 
+MAX_SEEDS = 200  # a bounded run: 4 goals x 5 strategies x 200 seeds is already about half an hour
+MAX_BATCH = 50  # the smallest pool holds 76 alloys
+
+
 def protocol(seeds: int, batch: int) -> str:
     return (f"Per goal the family's alloys are hidden (the pool); the other families stay known. Each campaign "
             f"starts from {N_SEED} random non-target pool alloys, then each strategy picks batches of {batch} (no two "
@@ -51,10 +55,10 @@ def benchmark_campaign(seeds: int = 20, batch: int = 5, on_progress: ProgressCal
     """Per goal and strategy: median experiments, interval and found share; per goal the acceleration."""
     from alloygan.models.dataset import load_alloy_table
 
-    if seeds < 1:
-        raise ValueError(f"seeds must be at least 1; got {seeds}")
-    if batch < 1:
-        raise ValueError(f"batch must be at least 1; got {batch}")
+    if not 1 <= seeds <= MAX_SEEDS:
+        raise ValueError(f"seeds must be from 1 to {MAX_SEEDS}; got {seeds}")
+    if not 1 <= batch <= MAX_BATCH:
+        raise ValueError(f"batch must be from 1 to {MAX_BATCH}; got {batch}")
     started = time.perf_counter()
     table = load_alloy_table()
     rows, total = [], len(CAMPAIGN_GOALS) * len(STRATEGIES) * seeds

@@ -15,10 +15,12 @@ def bench_campaign(
     """Retrospective campaigns on the knowledge base: random, greedy, EI, PI and UCB against each other."""
     from alloygan.tools.campaign_bench import benchmark_campaign
 
-    if seeds < 1:
-        fail(f"--seeds must be at least 1 (got {seeds}); e.g. --seeds 20")
-    if batch < 1:
-        fail(f"--batch must be at least 1 (got {batch}); e.g. --batch 5")
+    from alloygan.tools.campaign_bench import MAX_BATCH, MAX_SEEDS
+
+    if not 1 <= seeds <= MAX_SEEDS:
+        fail(f"--seeds must be from 1 to {MAX_SEEDS} (got {seeds}); e.g. --seeds 20")
+    if not 1 <= batch <= MAX_BATCH:
+        fail(f"--batch must be from 1 to {MAX_BATCH} (got {batch}); e.g. --batch 5")
     with progress("benchmarking active-learning campaigns") as on_progress:
         result = benchmark_campaign(seeds, batch, on_progress=on_progress)
     print_result(result, json_out, _print_campaign_benchmark)

@@ -162,3 +162,12 @@ def test_a_goal_threshold_sets_the_targets():
     assert CampaignGoal("Cu", "gamma", threshold=0.42, max_cost_usd_per_kg=30).text == (
         "Cu-based, gamma >= 0.42, under $30/kg")
     assert CampaignGoal("Zr", "Tl", maximise=False).text == "Zr-based, lowest Tl"
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--seeds", "0"), "--seeds must be from 1 to 200"), (("--seeds", "100000"), "--seeds must be from 1 to 200"),
+    (("--batch", "0"), "--batch must be from 1 to 50"), (("--batch", "99999"), "--batch must be from 1 to 50"),
+])
+def test_the_campaign_counts_are_bounded(run_cli, args, message):
+    code, out, err = run_cli("bench", "campaign", *args)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
