@@ -17,7 +17,7 @@ from alloygan.agent.state import tool_payload
 if TYPE_CHECKING:
     from alloygan.tools.results import (
         AlloyDescriptions, AlloyQueryResult, DesignAnswer, Experiment, Extraction, KnownAlloy, LiteratureSearch,
-        LoggedSuggestions, Predictions, Result, TrainingReport,
+        LoggedSuggestions, NextExperiments, Predictions, Result, TrainingReport,
     )
 
 MAX_LINES = 10
@@ -28,7 +28,8 @@ CAPABILITIES = """I can:
 - list measured alloys: "list known Cu alloys with Al and Trg>0.6"
 - describe formulas (descriptors, cost): "describe Cu46Zr46Al8"
 - search the ingested literature: "search papers for Zr-based glasses with high Trg"
-- log the last candidates as experiment suggestions: "log the top 3"; retrain models: "retrain the models\""""
+- log the last candidates as experiment suggestions: "log the top 3"; retrain models: "retrain the models"
+- choose the next experiments: "what should I cast next for Zr-based glass with the highest Trg?\""""
 
 
 
@@ -145,7 +146,28 @@ def _recorded(experiment: Experiment, _show: bool) -> list[str]:
     m = experiment.measurement
     where = "added to the knowledge base" if m.in_knowledge_base else "kept in the log only"
     values = f": Tg {m.Tg:g} K, Tx {m.Tx:g} K, Tl {m.Tl:g} K" if m.Tg is not None else ""
-    return [f"Recorded suggestion #{experiment.id} {experiment.formula} ({experiment.status}){values}; {where}."]
+    what = "your alloy" if experiment.acquisition == "user" else "suggestion"
+    return [f"Recorded {what} #{experiment.id} {experiment.formula} ({experiment.status}){values}; {where}."]
+
+
+def _next_experiments(result: NextExperiments, _show: bool) -> list[str]:
+    from alloygan.tools.results.suggestions import value_text
+
+    objective = result.objective
+    best = result.incumbent
+    lines = [f"Goal: {result.goal_text}",
+             f"Next {len(result.suggestions)} experiments for the {objective.describe()} ({result.acquisition} over "
+             f"{result.candidates_considered} designed candidates); best measured: "
+             + (f"{best.alloy.formula}, {objective.property} {value_text(objective.property, best.value)} "
+                f"({best.alloy.source.text()})." if best else "none for this family.")]
+    for s in result.suggestions:
+        logged = f" [#{s.experiment_id}]" if s.experiment_id is not None else ""
+        lines.append(f"{s.order}. {s.candidate.formula}{logged}: {s.reason}")
+    if result.logged:
+        lines.append("Logged as experiment suggestions; record results with `alloygan experiments record ID --tg … "
+                     "--tx … --tl …`.")
+    unknown = [f"Not understood (ignored): {' '.join(result.not_understood)}"] if result.not_understood else []
+    return lines + unknown + [f"Note: {note}" for note in result.notes]
 
 
 def _trained(report: TrainingReport, _show: bool) -> list[str]:
@@ -165,7 +187,8 @@ def _typed_formatters() -> dict[str, tuple[type[Result], Callable[[Any, bool], l
             "search_literature": (results.LiteratureSearch, _passages),
             "extract_alloy_data": (results.Extraction, _extracted),
             "log_experiment_suggestion": (results.LoggedSuggestions, _logged),
-            "record_experiment_result": (results.Experiment, _recorded), "train_models": (results.TrainingReport, _trained)}
+            "record_experiment_result": (results.Experiment, _recorded), "train_models": (results.TrainingReport, _trained),
+            "suggest_experiments": (results.NextExperiments, _next_experiments)}
 
 
 def summarize(tool_messages: Sequence[ToolMessage], show_candidates: bool = True) -> str:

@@ -26,7 +26,7 @@ from langgraph.types import Command
 from alloygan.agent.answer import summarize
 from alloygan.agent.state import AgentContext, State, turn_tool_messages, user_text
 from alloygan.tools.langchain_tools import reporting
-from alloygan.tools.results import DesignAnswer
+from alloygan.tools.results import DesignAnswer, NextExperiments
 
 Planner = Callable[[State], dict]
 
@@ -64,6 +64,9 @@ def _run_tool(request: ToolCallRequest, execute) -> ToolMessage | Command:
             and isinstance(result.artifact, DesignAnswer)):
         design = result.artifact.to_json()  # the state keeps JSON forms (checkpointed); read back with model_validate
         return Command(update={"messages": [result], "goal": design["goal"], "design": design})
+    if (isinstance(result, ToolMessage) and result.name == "suggest_experiments" and result.status != "error"
+            and isinstance(result.artifact, NextExperiments)):  # a follow-up ("now with UCB") refines this goal
+        return Command(update={"messages": [result], "goal": result.artifact.goal.model_dump(mode="json")})
     return result
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from alloygan.knowledge_base.progress import ProgressCallback
     from alloygan.models.design.goal import DesignGoal
-    from alloygan.tools.results import DesignAnswer, GoalParse, LiteratureSearch, Predictions
+    from alloygan.tools.results import DesignAnswer, GoalParse, LiteratureSearch, NextExperiments, Predictions
 
 @contextmanager
 def _reporting(on_progress: ProgressCallback | None, message: str) -> Iterator[Callable[[Any], None]]:
@@ -101,6 +101,19 @@ def search_literature(query: str, k: int = 5) -> LiteratureSearch:
     from alloygan.tools.literature import search_literature as search
 
     return search(validated(SearchArgs, query=query, k=k))
+
+
+def suggest(goal: str, batch: int = 5, acquisition: str = "EI", log: bool = True,
+            on_progress: ProgressCallback | None = None) -> NextExperiments:
+    """The next experiments for a goal in plain words ("Zr-based glass with the highest Trg"): `batch` designed
+    alloys chosen by `acquisition` (EI, PI, UCB, greedy, thompson) against the best measured alloy, each with
+    the reason; logged as experiment suggestions unless `log` is False. `.suggestions`, `.incumbent`."""
+    from alloygan.tools.arguments import validated
+    from alloygan.tools.suggest import SuggestArgs, suggest_experiments
+
+    args = validated(SuggestArgs, request=_text(goal, "goal"), batch=batch, acquisition=acquisition, log=log)
+    with _reporting(on_progress, "choosing the next experiments") as report:
+        return suggest_experiments(args, on_progress=report)
 
 
 def _text(value: object, what: str) -> str:

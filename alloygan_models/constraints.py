@@ -27,6 +27,15 @@ class ConditionError(ValueError):
     """A condition that cannot be read; the message names it and shows the accepted form."""
 
 
+def checked_property(name: str) -> str:
+    """The canonical name of a property (`resolve_property`), or a ValueError naming the unknown one (what a
+    pydantic validator turns into a field error)."""
+    try:
+        return resolve_property(name)
+    except KeyError as error:
+        raise ValueError(error.args[0]) from None
+
+
 class PropertyRange(BaseModel):
     """min <= property <= max (either bound may be absent); strictness kept for exact filters."""
 
@@ -41,10 +50,7 @@ class PropertyRange(BaseModel):
     @field_validator("property")
     @classmethod
     def _canonical_name(cls, value: str) -> str:
-        try:
-            return resolve_property(value)
-        except KeyError as error:
-            raise ValueError(error.args[0]) from None
+        return checked_property(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> "PropertyRange":

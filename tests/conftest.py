@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -116,3 +118,29 @@ def llm_env(monkeypatch, openai_server):
     monkeypatch.setenv("ALLOYGAN_LLM_MAX_RETRIES", "0")
     monkeypatch.setenv("ALLOYGAN_LLM_TIMEOUT", "10")
     return openai_server
+
+
+@pytest.fixture(scope="module")
+def trained_home(session_home):
+    """The session's home with the forward model and the quick `ours` generator for Zr: trained there once per
+    session (if no earlier test did), then copied by `trained_copy` for each test that writes to it or damages it."""
+    from alloygan.models.dataset import load_alloy_table
+    from alloygan.models.model_store import ensure_forward, ensure_generator
+
+    _generator_presets(quick=True)
+    table = load_alloy_table()
+    ensure_forward(table)
+    ensure_generator("ours", "Zr", table)
+    return session_home
+
+
+@pytest.fixture
+def trained_copy(trained_home, fresh_home):
+    """A copy of the trained home's store and models, with the quick presets the generator was trained with."""
+    _generator_presets(quick=True)
+    fresh_home.mkdir(parents=True)
+    shutil.copytree(trained_home / "models", fresh_home / "models", ignore=shutil.ignore_patterns("*.lock"))
+    with sqlite3.connect(trained_home / "alloygan.sqlite") as source, \
+            sqlite3.connect(fresh_home / "alloygan.sqlite") as copy:
+        source.backup(copy)  # with what the write-ahead log holds
+    return fresh_home

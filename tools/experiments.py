@@ -1,9 +1,13 @@
 """The experiment log as plain functions with typed results (the CLI, the chat REPL and the tools share them).
 
-Suggestions come from a design result (`tools.design.design_alloys`): each keeps the
-composition, the predicted values with their uncertainty, the goal, the generator and
-forward-model versions and the time. A recorded result of a glass joins the knowledge
-base as an `experiment` report; `experiments_report` compares prediction with measurement.
+Suggestions come from a design result (`tools.design.design_alloys`) or a `suggest` batch:
+each keeps the composition, the predicted values with their uncertainty, the goal, the
+acquisition and why it was chosen, the generator and forward-model versions and the time.
+A result is recorded for a suggestion (by id, or by composition: a pending suggestion of
+the same composition takes it) or for an alloy the user chose and cast (a log entry of its
+own, with the forward model's prediction at record time). A recorded glass joins the
+knowledge base as an `experiment` report; `experiments_report` compares prediction with
+measurement per round and follows the best measured value (`tools.experiment_rounds`).
 """
 from __future__ import annotations
 
@@ -12,14 +16,15 @@ import json
 from collections.abc import Sequence
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from alloygan.knowledge_base.composition import Composition
 from alloygan.models.design.goal import MAX_CANDIDATES
 from alloygan.tools.arguments import Arguments, validated
 from alloygan.tools.errors import ToolInputError
 from alloygan.tools.results import (
-    SHOWN_PROPERTIES, DesignAnswer, Experiment, ExperimentCheck, ExperimentsReport, LoggedSuggestions, PropertyAccuracy,
-    PropertyCheck, rounded,
+    SHOWN_PROPERTIES, DesignAnswer, Experiment, ExperimentCheck, ExperimentsReport, LoggedSuggestions, Prediction,
+    PropertyAccuracy, PropertyCheck, rounded,
 )
 
 SIGMAS = 2.0  # a measurement "inside the prediction" lies within mean ± 2σ
@@ -43,16 +48,34 @@ class LogSuggestionArgs(Arguments):
         return ranks
 
 
-class RecordResultArgs(Arguments):
-    """Record a lab result for an experiment suggestion: whether it formed a glass and its measured Tg, Tx, Tl
-    in K. A glass's values are added to the knowledge base for the next training."""
+COMPOSITION_EXAMPLE = "Zr58Cu22Al12Ni8"
+MAX_SOURCE_CHARS = 200
 
-    suggestion_id: int = Field(description="Id of the experiment suggestion (from the experiment log)")
+
+class RecordResultArgs(Arguments):
+    """Record a lab result: for an experiment suggestion (its id), or for any alloy the user cast (its
+    composition; a pending suggestion of the same composition takes the result): whether it formed a glass and
+    its measured Tg, Tx, Tl in K. A glass's values are added to the knowledge base for the next training."""
+
+    suggestion_id: int | None = Field(None, description="Id of the experiment suggestion (from the experiment log); "
+                                      "leave out to record by composition")
+    composition: str | None = Field(None, min_length=1, max_length=500, description=(
+        f"Formula of the alloy cast, in at.%, e.g. '{COMPOSITION_EXAMPLE}' (with suggestion_id: must be that "
+        "suggestion's alloy)"))
     amorphous: bool = Field(True, description="Whether the alloy formed a glass")
     Tg: float | None = Field(None, description="Measured glass transition temperature, K (required for a glass)")
     Tx: float | None = Field(None, description="Measured crystallisation onset, K (required for a glass)")
     Tl: float | None = Field(None, description="Measured liquidus temperature, K (required for a glass)")
     note: str = Field("", max_length=500, description="Lab note (method, heating rate, ...)")
+    source: str = Field("", max_length=MAX_SOURCE_CHARS, description="Where and how it was measured, e.g. "
+                        "'our lab, DSC 20 K/min' (kept in the log and in the knowledge base)")
+
+    @model_validator(mode="after")
+    def _names_an_alloy(self) -> "RecordResultArgs":
+        if self.suggestion_id is None and self.composition is None:
+            raise ValueError("give the suggestion id (see `alloygan experiments list`) or the composition of the "
+                             f"alloy cast (--composition {COMPOSITION_EXAMPLE})")
+        return self
 
 
 def _log(store):
@@ -87,7 +110,7 @@ def log_suggestions(design: DesignAnswer | None, ranks: Sequence[int] | None = N
             predicted={name: value.to_json() for name, value in c.estimates().items()},
             goal=goal, goal_text=goal_text, p_meets_goal=c.p_meets_goal, cost_usd_per_kg=c.cost_usd_per_kg,
             design_rank=c.rank, generator=design.stats.generator, forward_model=design.stats.forward_model,
-            thread=thread, design_key=key,
+            thread=thread, design_key=key, acquisition="design", reason=_design_reason(c),
         )
         for c in candidates
     ]
@@ -96,6 +119,11 @@ def log_suggestions(design: DesignAnswer | None, ranks: Sequence[int] | None = N
         ids = log.add_suggestions(new)
         return LoggedSuggestions(logged=[Experiment.of(log.get(i)) for i, created in ids if created],
                                  already_logged=[Experiment.of(log.get(i)) for i, created in ids if not created])
+
+
+def _design_reason(candidate) -> str:
+    chance = f", P(meets goal) {candidate.p_meets_goal:.2f}" if candidate.p_meets_goal is not None else ""
+    return f"rank {candidate.rank} of the design{chance}"
 
 
 def design_key(design: DesignAnswer) -> str:
@@ -121,13 +149,68 @@ def show_suggestion(suggestion_id: int) -> Experiment:
         return Experiment.of(_log(store).get(suggestion_id))
 
 
-def record_result(args: RecordResultArgs) -> Experiment:
-    """Record a measurement; a glass's Tg, Tx, Tl also join the knowledge base (source kind `experiment`)."""
+def record_result(args: RecordResultArgs, thread: str | None = None) -> Experiment:
+    """Record a measurement; a glass's Tg, Tx, Tl also join the knowledge base (source kind `experiment`).
+
+    By id: that suggestion's result (with a composition too, it must be that suggestion's alloy: a check against
+    a mistyped id). By composition: the oldest pending suggestion of the same canonical composition takes it;
+    without one, the user's own alloy gets a log entry (acquisition "user") with the forward model's prediction
+    at record time, or none when no model is trained. Checked in full before anything is stored."""
+    from alloygan.knowledge_base.experiments import check_measurement
     from alloygan.tools.knowledge import open_store
 
+    composition = parsed_composition(args.composition) if args.composition is not None else None
     with open_store() as store:
-        return Experiment.of(_log(store).record(args.suggestion_id, args.amorphous, args.Tg, args.Tx, args.Tl,
-                                                args.note))
+        log = _log(store)
+        target = args.suggestion_id
+        if target is not None and composition is not None:
+            logged = log.get(target)
+            if Composition.from_dict(logged.composition) != composition:
+                raise ToolInputError(f"suggestion {target} is {logged.formula}, not {composition.formula}; give the "
+                                     "id or the composition alone")
+        elif target is None:
+            pending = log.pending_for(composition)
+            target = pending.id if pending is not None else None
+        if target is not None:
+            return Experiment.of(log.record(target, args.amorphous, args.Tg, args.Tx, args.Tl, args.note, args.source))
+    check_measurement(composition.formula, args.amorphous, args.Tg, args.Tx, args.Tl)  # before the model loads
+    predicted, forward_model = predicted_at_record_time(composition)
+    with open_store() as store:
+        return Experiment.of(_log(store).record_user_alloy(
+            composition, args.amorphous, args.Tg, args.Tx, args.Tl, args.note, args.source, predicted=predicted,
+            forward_model=forward_model, thread=thread))
+
+
+def parsed_composition(text: str) -> Composition:
+    """The project's formula parser, its refusal named with an example of what it reads."""
+    from alloygan.knowledge_base.composition import CompositionError
+    from alloygan.knowledge_base.formula import FormulaError
+
+    try:
+        return Composition.parse(text)
+    except CompositionError as error:
+        what = str(error) if isinstance(error, FormulaError) else f"cannot read composition {text!r}: {error}"
+        raise ToolInputError(f"{what}; give the alloy in at.%, e.g. {COMPOSITION_EXAMPLE}") from None
+
+
+def predicted_at_record_time(composition: Composition) -> tuple[dict[str, dict[str, float | None]], str]:
+    """What the saved forward model predicts for the alloy, and its version; ({}, "") when no model is trained
+    or it cannot predict this alloy (an element it never saw). A model saved before the newest data is used as
+    it is: its prediction is what was known before this measurement. Nothing is trained here. A known alloy
+    gets the model's prediction too (not its measured values, which `predict` shows): the log compares the
+    model with the lab."""
+    from alloygan.models.model_store import ModelStoreError, forward_version
+    from alloygan.models.model_store.forward import load_saved_forward
+    from alloygan.tools.prediction import predict_properties
+
+    try:
+        model = load_saved_forward()
+    except ModelStoreError:
+        return {}, ""
+    result = predict_properties([composition.formula], nearest=1, model=model, known_as_measured=False)[0]
+    if not isinstance(result, Prediction):
+        return {}, ""
+    return {name: value.to_json() for name, value in result.estimates().items()}, forward_version()
 
 
 def _measured_features(Tg: float, Tx: float, Tl: float) -> dict[str, float]:
@@ -157,21 +240,34 @@ def _checked(experiment: Experiment) -> tuple[ExperimentCheck, dict[str, float]]
     return ExperimentCheck(id=experiment.id, formula=experiment.formula, amorphous=True, properties=properties), errors
 
 
-def experiments_report() -> ExperimentsReport:
+def experiments_report(objective: str = "Trg", lowest: bool = False) -> ExperimentsReport:
     """Predicted vs measured (the active-learning loop): per property the mean absolute error and how
-    often the measurement fell inside the predicted ±2σ; per experiment the details."""
-    suggestions = list_suggestions()
+    often the measurement fell inside the predicted ±2σ; per experiment the details; per round the counts;
+    and the best measured `objective` (any property of Tg, Tx, Tl: Trg, gamma, ...; the highest, or the
+    lowest with `lowest`) after each experiment, in the order recorded."""
+    from alloygan.knowledge_base.experiments import ExperimentLog
+    from alloygan.tools.experiment_rounds import best_so_far, objective_property, rounds_of
+    from alloygan.tools.knowledge import open_store
+
+    name = objective_property(objective)  # refused before the log is read
+    with open_store() as store:
+        logged = ExperimentLog(store).suggestions()
+    suggestions = [Experiment.of(s) for s in logged]
     measured = [s for s in suggestions if s.measurement is not None]
     glasses = sum(s.measurement.amorphous for s in measured)
     checked = [_checked(s) for s in measured]
     checks = [check for check, _ in checked]
     properties = {}
-    for name in SHOWN_PROPERTIES:
-        errors = [abs(found[name]) for _, found in checked if name in found]
+    for shown in SHOWN_PROPERTIES:
+        errors = [abs(found[shown]) for _, found in checked if shown in found]
         if errors:
-            inside = sum(check.properties[name].within_2sigma for check in checks if name in check.properties)
-            properties[name] = PropertyAccuracy(n=len(errors), mean_abs_error=rounded(sum(errors) / len(errors), 4),
-                                                within_2sigma=inside, within_2sigma_share=rounded(inside / len(errors), 4))
+            inside = sum(check.properties[shown].within_2sigma for check in checks if shown in check.properties)
+            properties[shown] = PropertyAccuracy(n=len(errors), mean_abs_error=rounded(sum(errors) / len(errors), 4),
+                                                 within_2sigma=inside, within_2sigma_share=rounded(inside / len(errors), 4))
+    keys = [s.design_key for s in logged]
     return ExperimentsReport(suggestions=len(suggestions), measured=len(measured), glasses=glasses,
                              not_glasses=len(measured) - glasses, pending=len(suggestions) - len(measured),
-                             properties=properties, experiments=sorted(checks, key=lambda check: check.id))
+                             properties=properties, experiments=sorted(checks, key=lambda check: check.id),
+                             objective=name, maximise=not lowest,
+                             rounds=rounds_of(suggestions, keys, name, maximise=not lowest),
+                             best_so_far=best_so_far(suggestions, keys, name, maximise=not lowest))

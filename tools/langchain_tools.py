@@ -34,6 +34,8 @@ from alloygan.models.design.goal import DesignGoal
 from alloygan.tools.arguments import Arguments
 from alloygan.tools.errors import ToolInputError, user_errors
 from alloygan.tools.experiments import LogSuggestionArgs, RecordResultArgs, log_suggestions, record_result
+from alloygan.tools.design import parse_goal_text
+from alloygan.tools.suggest import SuggestArgs, suggest_experiments
 from alloygan.tools.knowledge import AlloyQuery, DescribeArgs, describe_alloys, query_alloys
 from alloygan.tools.literature import ExtractArgs, SearchArgs, extract_alloy_data, search_literature
 from alloygan.tools.results import DesignAnswer, Extraction, GoalParse, Predictions, Result, TrainingReport
@@ -183,6 +185,22 @@ def _log_experiment_suggestion(ranks: list[int] | None = None, design: DesignAns
     return _compact(logged.compact()), logged
 
 
+class _SuggestToolArgs(SuggestArgs):
+    """The tool's arguments: the plain function's, and the conversation's goal (injected, invisible to the model)."""
+
+    current_goal: Annotated[DesignGoal | None, InjectedState("goal")] = None
+
+
+def _suggest_experiments(current_goal: DesignGoal | None = None, config: RunnableConfig = None, **arguments):
+    thread = ((config or {}).get("configurable") or {}).get("thread_id")
+    previous = DesignGoal.model_validate(current_goal) if isinstance(current_goal, dict) else current_goal
+    args = SuggestArgs(**arguments)
+    if args.request and parse_goal_text(args.request).goal.base_element:  # names a family: a new goal
+        previous = None
+    result = suggest_experiments(args, previous=previous, on_progress=_report, thread=thread)
+    return _compact(result.compact()), result
+
+
 def agent_tools() -> list[BaseTool]:
     """Every tool the planner may call, with descriptions for a model."""
     return [
@@ -201,5 +219,6 @@ def agent_tools() -> list[BaseTool]:
         _tool(_log_experiment_suggestion, "log_experiment_suggestion", _LogSuggestionToolArgs,
               " ".join(LogSuggestionArgs.__doc__.split())),
         _result_tool("record_experiment_result", RecordResultArgs, record_result),
+        _tool(_suggest_experiments, "suggest_experiments", _SuggestToolArgs, " ".join(SuggestArgs.__doc__.split())),
     ]
 

@@ -18,16 +18,19 @@ from alloygan.tools.results import (PREDICTION_CSV_COLUMNS, SHOWN_PROPERTIES, Do
 from alloygan.tools.tables import write_csv
 
 
-def predict_properties(inputs: Sequence[str], nearest: int = 3,
-                       on_progress: ProgressCallback | None = None) -> list[Prediction | PredictionError]:
+def predict_properties(inputs: Sequence[str], nearest: int = 3, on_progress: ProgressCallback | None = None,
+                       model=None, known_as_measured: bool = True) -> list[Prediction | PredictionError]:
     """One result per input, in input order: its prediction, or why it cannot be predicted.
-    The forward model is trained first when missing or stale (announced through `on_progress`)."""
+    The forward model is trained first when missing or stale (announced through `on_progress`), unless a
+    `model` (a `ForwardModel`) is given to predict with. `known_as_measured=False`: a known alloy too gets the
+    model's prediction (the experiment log's record of what the model said), not its measured values."""
     from alloygan.models.dataset import load_alloy_table
     from alloygan.models.model_store import ensure_forward
     from alloygan.models.known import KnownAlloys, measured_prediction, typical_report_spread
 
     table = load_alloy_table()
-    model, _ = ensure_forward(table, on_progress)
+    if model is None:
+        model, _ = ensure_forward(table, on_progress)
     results: list[Prediction | PredictionError | None] = [None] * len(inputs)
     good: list[tuple[int, Composition]] = []
     for i, text in enumerate(inputs):
@@ -45,7 +48,7 @@ def predict_properties(inputs: Sequence[str], nearest: int = 3,
         prediction = model.predict(model.encode(compositions), SHOWN_PROPERTIES, distance=distances[:, 0])
         # A known alloy shows its measurements (median of its reports) with their uncertainty, not the model's
         # reproduction of them: the model was trained on these values.
-        exact = np.flatnonzero(distances[:, 0] == 0)
+        exact = np.flatnonzero(distances[:, 0] == 0) if known_as_measured else np.array([], dtype=int)
         if len(exact):
             measured = measured_prediction([table.alloys[j] for j in indices[exact, 0]],
                                            typical_report_spread(table.alloys), SHOWN_PROPERTIES)
@@ -58,7 +61,7 @@ def predict_properties(inputs: Sequence[str], nearest: int = 3,
                 near = [NearestKnown.fields(table.alloys[j], d, cache) for d, j in zip(distances[row], indices[row])]
                 domain = Domain.fields(distances[row, 0], composition.base_element, family_distances[row])
                 results[i] = Prediction.of(inputs[i], composition, prediction, row, p_good[row], near,
-                                           measured=bool(distances[row, 0] == 0), domain=domain)
+                                           measured=bool(known_as_measured and distances[row, 0] == 0), domain=domain)
     return results  # type: ignore[return-value]
 
 

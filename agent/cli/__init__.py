@@ -17,6 +17,7 @@ from alloygan.agent.cli import chat, experiments
 from alloygan.agent.cli import report
 from alloygan.agent.cli import schema
 from alloygan.agent.cli import serve, threads
+from alloygan.agent.cli import suggest
 from alloygan.agent.cli.output import err_console, print_error
 
 app = typer.Typer(
@@ -36,6 +37,7 @@ app.command("predict")(models.predict)
 app.command("train")(models.train)
 app.command("parse-goal")(design.parse_goal)
 app.command("design")(design.design)
+app.command("suggest")(suggest.suggest)
 app.command("ask")(chat.ask)
 app.command("chat")(chat.chat)
 app.command("batch")(chat.batch)

@@ -4,7 +4,8 @@ When the deterministic grammar leaves words of a design request unread, the mode
 for the whole goal as one JSON object (a `DesignGoal`, validated by pydantic; an invalid
 answer is sent back once with the validation error). Its reading is used only if it keeps
 everything the grammar read (family, required and excluded elements, each bound at least as
-tight, the cost ceiling): a model may add to the request, never drop part of it. Otherwise,
+tight, the cost ceiling, the objective): a model may add to the request, never drop part of it. An objective
+the model adds is a property name, validated like a constraint's, never a number. Otherwise,
 or when the answer stays invalid, the grammar's reading is used and the user is told why.
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ INSTRUCTIONS = """You turn a materials scientist's request into a design goal fo
 Answer with one JSON object and nothing else. Its fields (omit those the request does not set):
 {fields}
 Constraints are a list of {{"property": "Trg", "min": 0.6, "max": null}}; properties are Tg, Tx, Tl (K), Trg, gamma, dTx (K).
+An objective ("the highest gamma", "as low a Tl as possible") is {{"property": "gamma", "maximise": true}}; only one.
 Element symbols are written as in the periodic table (e.g. "Zr", "Ag")."""
 
 
@@ -79,6 +81,10 @@ def dropped(read: DesignGoal, proposed: DesignGoal) -> list[str]:
             bound.max is not None and (other.max is None or other.max > bound.max))
         if looser:
             lost.append(bound.describe())
+    if read.objective is not None and proposed.objective != read.objective:
+        lost.append(f"{read.objective.describe()} first")
+    if read.prefer_low_cost and not proposed.prefer_low_cost:
+        lost.append("cheapest first")
     if read.max_cost_usd_per_kg is not None and (proposed.max_cost_usd_per_kg is None
                                                  or proposed.max_cost_usd_per_kg > read.max_cost_usd_per_kg):
         lost.append(f"cost ≤ {read.max_cost_usd_per_kg:g} USD/kg")

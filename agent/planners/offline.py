@@ -2,6 +2,8 @@
 
 At the start of a turn it routes the user's words to tool calls (first rule that applies):
   log + suggestions/candidates/them      -> log_experiment_suggestion (ranks from "top 3", "#1 #4")
+  what to cast/make/measure next, next experiments -> suggest_experiments (batch from "next 3", acquisition
+                                           from "UCB", "expected improvement", "greedy", "Thompson", ...)
   (re)train                              -> train_models
   search / papers / literature           -> search_literature
   formulas + describe / descriptors / cost -> describe_alloy
@@ -39,6 +41,25 @@ _FOLLOW_UP = re.compile(r"(?i)^\s*(now|also|and|but|then|instead|same|again|keep
                         r"only|more|fewer|less|with|without|avoid|no)\b|\b(also|too|instead|as well|additionally|"
                         r"still|again)\b")
 _DESIGN_WORDS = re.compile(r"(?i)\b(find|design|suggest|propose|generate|glass(es)?|alloys?|based|candidates?)\b")
+# "what should I cast next for ...", "suggest the next 3 experiments for ...", "next experiments for ..."
+_NEXT = re.compile(r"(?i)\b(?:(?:cast|make|melt|measure|try|test|run)\s+next|next\s+(?:\d+\s+)?(?:experiments?|alloys?"
+                   r"|casts?|batch|compositions?|samples?)|next\s+round)\b")
+_NEXT_PREFIX = re.compile(
+    r"(?i)^\s*(?:please\s+)?(?:(?:what|which)\s+(?:alloys?\s+|compositions?\s+)?(?:should|shall|could|can|do)\s+"
+    r"(?:i|we)\s+(?:cast|make|melt|measure|try|test|run)\s+next|(?:suggest|propose|recommend|choose|pick|plan|give me|"
+    r"what are)\s+(?:the\s+|my\s+|our\s+)?next\s+(?:\d+\s+)?(?:experiments?|alloys?|casts?|compositions?|samples?|"
+    r"batch|round)|next\s+(?:\d+\s+)?(?:experiments?|alloys?|casts?))\s*(?:\?\s*)?(?:(?:for|towards?|to find|to get|"
+    r"aiming at|with)\b\s*(?:an?\s+|the\s+)?)?")
+_BATCH = re.compile(r"(?i)\b(?:next|batch of|a batch of)\s+(\d{1,6})\b|\b(\d{1,6})\s+(?:more\s+)?(?:experiments|alloys|"
+                    r"casts|suggestions|compositions|samples)\b")
+_ACQUISITIONS = (("thompson", re.compile(r"(?i)\bthompson\b")),
+                 ("UCB", re.compile(r"(?i)\b(?:ucb|upper confidence|explor\w*)\b")),
+                 ("PI", re.compile(r"(?i)\b(?:PI\b|probability of improvement)")),
+                 ("greedy", re.compile(r"(?i)\b(?:greedy|exploit\w*|best predicted)\b")),
+                 ("EI", re.compile(r"(?i)\b(?:EI\b|expected improvement)")))
+_ACQUISITION_WORDS = re.compile(r"(?i)\s*,?\s*(?:(?:using|with|by|via)\s+)?(?:thompson(?: sampling)?|ucb|upper confidence bound|"
+                                r"\bPI\b|probability of improvement|greedy|pure exploitation|\bEI\b|expected "
+                                r"improvement)\s*(?:acquisition)?")
 _SEARCH_PREFIX = re.compile(r"(?i)^\s*(please\s+)?(search|look up|find)\s+(the\s+)?(literature|papers?)\s+(for|about|on)\s+")
 
 
@@ -116,6 +137,18 @@ def _design_call(request: Request, goal: dict | None) -> ToolCall | None:
     return call if request.parsed.goal.says_anything() else None
 
 
+def _suggest_call(request: Request) -> ToolCall:
+    """The next experiments: the goal is the words after the asking phrase (none: the conversation's goal)."""
+    text = request.text
+    batch = next((int(g) for m in _BATCH.finditer(text) for g in m.groups() if g), 5)
+    acquisition = next((name for name, pattern in _ACQUISITIONS if pattern.search(text)), "EI")
+    goal_words = _ACQUISITION_WORDS.sub(" ", _BATCH.sub(" ", _NEXT_PREFIX.sub("", text))).strip(" ?.,")
+    args = {"batch": min(batch, 10**6), "acquisition": acquisition}  # the tool's bounds say what is allowed
+    if goal_words:
+        args["request"] = goal_words
+    return _call("suggest_experiments", **args)
+
+
 def route(text: str, goal: dict | None) -> list[ToolCall]:
     """The tool calls for the user's words (empty: nothing to run)."""
     return route_request(Request(text), goal)
@@ -125,6 +158,7 @@ def route(text: str, goal: dict | None) -> list[ToolCall]:
 _CHANGES = {
     "log_experiment_suggestion": re.compile(r"(?i)\b(log|save)\b"),
     "record_experiment_result": re.compile(r"(?i)\b(record|measured|we (cast|made|got))\b"),
+    "suggest_experiments": _NEXT,  # it logs the batch it suggests
     "train_models": _TRAIN,
     "extract_alloy_data": re.compile(r"(?i)\b(extract|mine|commit)\b"),
 }
@@ -145,6 +179,8 @@ def route_request(request: Request, goal: dict | None) -> list[ToolCall]:
     formulas = formulas_in(text)
     if _LOG.search(text) and re.search(r"(?i)\b(log|save)\b", text):
         return [_call("log_experiment_suggestion", ranks=_ranks(text))]
+    if _NEXT.search(text) and not formulas:
+        return [_suggest_call(request)]
     if _TRAIN.search(text) and not formulas:
         family = next((e for e in _ELEMENT.findall(text) if e not in ("I", "A")), None)
         return [_call("train_models", family=family)]

@@ -28,6 +28,7 @@ from alloygan.tools.experiments import RecordResultArgs
 from alloygan.tools.knowledge import AlloyQuery, DescribeArgs
 from alloygan.tools.literature import SearchArgs
 from alloygan.tools.results import Result
+from alloygan.tools.suggest import SuggestArgs
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
@@ -226,6 +227,13 @@ def build(get_service: Callable[[], Service]) -> MCPServer:
     def record_experiment_result(**fields: Any) -> Annotated[CallToolResult, results.Experiment]:
         result = get_service().record_result(**fields)
         return answer(result, summary("record_experiment_result", result))
+
+    @tool(ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False))
+    @with_arguments_of(SuggestArgs, "Returns the goal, the objective, the best measured alloy and the batch: each "
+                                    "suggestion with its predictions ± 1σ, cost, acquisition value, reason and log id.")
+    def suggest_experiments(**fields: Any) -> Annotated[CallToolResult, results.NextExperiments]:
+        result = get_service().suggest(**fields)
+        return answer(result, summary("suggest_experiments", result))
 
     @tool(READ_ONLY)
     def list_experiments() -> Annotated[CallToolResult, ExperimentList]:

@@ -2,7 +2,7 @@
 experiment log, answering with the same JSON as the CLI's `--json`.
 
 Request bodies are the tools' own argument models where one exists (`SearchArgs`, `AlloyQuery`,
-`LogSuggestionArgs`, `DesignGoal`), so a bad body is HTTP 422 naming the field and the reason
+`LogSuggestionArgs`, `SuggestArgs`, `DesignGoal`), so a bad body is HTTP 422 naming the field and the reason
 (FastAPI's validation), never 500. An input the tools refuse (a formula that is not one, a goal
 that cannot hold: `tools.errors.user_errors()`) is HTTP 400 with the tools' one-line message as
 `detail`. Every endpoint is a plain `def`: FastAPI runs it in its thread pool, so a long design
@@ -32,13 +32,16 @@ from alloygan.tools.results import (
     Candidate,
     DesignAnswer,
     Experiment,
+    ExperimentsReport,
     GoalParse,
     KnownAlloy,
     LiteratureHit,
     LoggedSuggestions,
+    NextExperiments,
     Prediction,
     PredictionError,
 )
+from alloygan.tools.suggest import SuggestArgs
 
 router = APIRouter(prefix="/api", tags=["alloygan"])
 
@@ -197,6 +200,21 @@ def log_experiments(request: LogRequest, service: ServiceDependency) -> JSONResp
         raise thread_not_found(request.thread)
     with user_errors_as_400():
         return json_of(service.log_suggestions(request.thread, request.ranks))
+
+
+@router.post("/suggest", response_model=NextExperiments, responses=USER_ERROR)
+def suggest(request: SuggestArgs, service: ServiceDependency) -> JSONResponse:
+    """The next experiments for a goal (`alloygan suggest --json`): a batch chosen by an acquisition function,
+    logged as experiment suggestions unless `log` is false."""
+    with user_errors_as_400():
+        return json_of(service.suggest(**request.model_dump(exclude_unset=True)))
+
+
+@router.get("/experiments/report", response_model=ExperimentsReport, responses=USER_ERROR)
+def experiments_report(service: ServiceDependency, objective: str = "Trg", lowest: bool = False) -> JSONResponse:
+    """Predicted vs measured per round and the best measured value so far (`alloygan experiments report --json`)."""
+    with user_errors_as_400():
+        return json_of(service.experiments_report(objective, lowest))
 
 
 @router.get("/health")

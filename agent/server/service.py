@@ -110,6 +110,22 @@ class Service:
         with self.writing:
             return record_result(validated(RecordResultArgs, **fields))
 
+    def suggest(self, **fields: Any):
+        """The next experiments for a goal (`alloygan suggest`); logging them is a write: serialised."""
+        from alloygan.tools.arguments import validated
+        from alloygan.tools.suggest import SuggestArgs, suggest_experiments
+
+        args = validated(SuggestArgs, **fields)
+        if not args.log:
+            return suggest_experiments(args, on_progress=_quiet)
+        with self.writing:
+            return suggest_experiments(args, on_progress=_quiet)
+
+    def experiments_report(self, objective: str = "Trg", lowest: bool = False):
+        from alloygan.tools.experiments import experiments_report
+
+        return experiments_report(objective=objective, lowest=lowest)
+
     # --- conversations ----------------------------------------------------------------------------------------
     def _thread_lock(self, thread: str) -> threading.Lock:
         with self._threads_lock:

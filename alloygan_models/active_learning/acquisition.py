@@ -7,11 +7,15 @@ With the best measured value f* and an exploration margin ξ ≥ 0, z = (μ − 
 * probability of improvement PI = Φ(z)                     (σ = 0: 1 if μ > f* + ξ else 0);
 * upper confidence bound UCB = μ + κ σ;
 * greedy (pure exploitation) = μ;
+* Thompson sampling = one draw per candidate from N(μ, σ²) (Thompson 1933; Russo et al. 2018, "A tutorial on
+  Thompson sampling", Found. Trends Mach. Learn. 11, 1): a candidate is picked as often as it is the best;
 * random = a uniform draw (the baseline a scientist picking at random would give).
 
 Φ and φ are the standard normal distribution and density (scipy.stats.norm). `select_batch` turns scores
 into a batch: the best-scoring candidates in turn, skipping any closer than a minimum composition distance
 to a pick already made (diversity) or farther than a limit from every known alloy (domain of applicability).
+`thompson_batch` fills a batch with a fresh draw for each slot instead (parallel Thompson sampling, Kandasamy
+et al. 2018, AISTATS, PMLR 84:133), under the same diversity and domain rules.
 Distances are the project's half-L1 distance in at.% (`alloygan.models.metrics.nearest_known`).
 """
 from __future__ import annotations
@@ -64,6 +68,23 @@ def random_scores(n: int, rng: np.random.Generator) -> np.ndarray:
     return rng.random(n)
 
 
+def thompson_scores(mean, std, rng: np.random.Generator) -> np.ndarray:
+    """One draw per candidate from N(μ, σ²) (σ = 0: μ itself); the same rng state gives the same draws."""
+    mean, std = _arrays(mean, std)
+    return mean + std * rng.standard_normal(mean.shape)
+
+
+def _domain_mask(candidates: np.ndarray, known: np.ndarray | None,
+                 max_domain_distance_at_pct: float | None) -> np.ndarray:
+    """True for the candidates within the domain limit of the known alloys (all of them without a limit)."""
+    if max_domain_distance_at_pct is None:
+        return np.ones(len(candidates), dtype=bool)
+    if known is None or len(known) == 0:
+        raise ValueError("a domain limit needs the known alloys")
+    domain_distance, _ = nearest_known(candidates, known)
+    return domain_distance <= max_domain_distance_at_pct
+
+
 def select_batch(scores, candidates: np.ndarray, batch_size: int, min_distance_at_pct: float = 0.0,
                  known: np.ndarray | None = None, max_domain_distance_at_pct: float | None = None) -> np.ndarray:
     """Indices of up to `batch_size` candidates, best score first, chosen greedily:
@@ -79,12 +100,7 @@ def select_batch(scores, candidates: np.ndarray, batch_size: int, min_distance_a
         raise ValueError(f"{len(scores)} scores for {len(candidates)} candidates")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1; got {batch_size}")
-    eligible = np.isfinite(scores)
-    if max_domain_distance_at_pct is not None:
-        if known is None or len(known) == 0:
-            raise ValueError("a domain limit needs the known alloys")
-        domain_distance, _ = nearest_known(candidates, known)
-        eligible &= domain_distance <= max_domain_distance_at_pct
+    eligible = np.isfinite(scores) & _domain_mask(candidates, known, max_domain_distance_at_pct)
     nearest_pick = np.full(len(candidates), np.inf)  # distance of each candidate to its nearest pick so far
     picks: list[int] = []
     for index in np.argsort(-scores, kind="stable"):
@@ -96,4 +112,32 @@ def select_batch(scores, candidates: np.ndarray, batch_size: int, min_distance_a
         if min_distance_at_pct > 0:
             distance, _ = nearest_known(candidates, candidates[index:index + 1])
             nearest_pick = np.minimum(nearest_pick, distance)
+    return np.asarray(picks, dtype=np.int64)
+
+
+def thompson_batch(mean, std, candidates: np.ndarray, batch_size: int, rng: np.random.Generator,
+                   min_distance_at_pct: float = 0.0, known: np.ndarray | None = None,
+                   max_domain_distance_at_pct: float | None = None) -> np.ndarray:
+    """Indices of up to `batch_size` candidates by Thompson sampling with a fresh draw for each slot: slot k takes
+    the best of `thompson_scores(mean, std, rng)` among the candidates not yet picked, not closer than
+    `min_distance_at_pct` to a pick, and within the domain limit (as `select_batch`); a NaN mean makes a
+    candidate ineligible. One draw per slot rather
+    than per batch, so that the batch spreads over the candidates that might be best instead of being the
+    top `batch_size` of a single draw (which, with a small σ, is nearly the greedy batch)."""
+    mean, std = _arrays(mean, std)
+    candidates = np.asarray(candidates, dtype=float)
+    if len(mean) != len(candidates):
+        raise ValueError(f"{len(mean)} predictions for {len(candidates)} candidates")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1; got {batch_size}")
+    allowed = np.isfinite(mean) & _domain_mask(candidates, known, max_domain_distance_at_pct)
+    picks: list[int] = []
+    while len(picks) < batch_size and allowed.any():
+        draw = np.where(allowed, thompson_scores(mean, std, rng), -np.inf)
+        pick = int(np.argmax(draw))
+        picks.append(pick)
+        allowed[pick] = False
+        if min_distance_at_pct > 0:
+            distance, _ = nearest_known(candidates, candidates[pick:pick + 1])
+            allowed &= distance >= min_distance_at_pct
     return np.asarray(picks, dtype=np.int64)

@@ -4,17 +4,18 @@ Fields the issue names are kept under their names in the JSON form (`as_json`):
 base_element, required_elements, excluded_elements, constraints (a list of
 {"property", "min", "max"}), max_elements, max_cost_usd_per_kg, n_candidates,
 min_novelty (at.%, half-L1 distance to the nearest known alloy), explore (allow candidates outside
-the domain of applicability), seed. Every goal also carries the implicit requirement that a candidate
-is a credible glass former (design/pipeline.py: in the domain, predicted Trg not below the family's). The words of a
-request that the grammar could not use belong to the parse (`goal_text.ParsedGoal`), not
-to the goal, which a follow-up carries on.
+the domain of applicability), seed, objective ({"property", "maximise"} or null: the property whose predicted
+value orders the candidates that meet the goal, e.g. "the highest γ"; design/ranking.py). Every goal also
+carries the implicit requirement that a candidate is a credible glass former (design/pipeline.py: in the
+domain, predicted Trg not below the family's). The words of a request that the grammar could not use belong to
+the parse (`goal_text.ParsedGoal`), not to the goal, which a follow-up carries on.
 """
 from __future__ import annotations
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from alloygan.models.constraints import PropertyRange
+from alloygan.models.constraints import PropertyRange, checked_property
 from alloygan.knowledge_base.composition import element_symbols
 from alloygan.knowledge_base.records import PLAUSIBLE_K
 
@@ -40,6 +41,23 @@ class ElementLimit(BaseModel):
         if self.min > self.max:
             raise ValueError(f"contradictory limits on {self.element}: at least {self.min:g} and at most {self.max:g} at.%")
         return self
+
+
+class Objective(BaseModel):
+    """A property to make as high (or as low) as possible among the candidates that meet the goal."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    property: str = Field(description="The property to optimise: Tg, Tx, Tl, Trg, gamma, dTx or any GFA criterion")
+    maximise: bool = Field(True, description="true for the highest value, false for the lowest")
+
+    @field_validator("property")
+    @classmethod
+    def _canonical_name(cls, value: str) -> str:
+        return checked_property(value)  # the names a PropertyRange accepts, under the same canonical spelling
+
+    def describe(self) -> str:
+        return f"{'highest' if self.maximise else 'lowest'} {self.property}"
 
 
 def _check_symbols(values: list[str], what: str) -> list[str]:
@@ -70,6 +88,11 @@ class DesignGoal(BaseModel):
     explore: bool = Field(False, description="Also return candidates outside the domain of applicability (more than "
                           "15 at.% from every known alloy), marked as extrapolations; no ranking penalty for distance")
     seed: int = Field(0, ge=0, description="Random seed: the same goal and seed give the same answer")
+    objective: Objective | None = Field(
+        None, description="Set only when the request asks for the highest/lowest (maximum/minimum, largest/smallest) "
+        "value of one property, e.g. 'the highest gamma' -> {\"property\": \"gamma\", \"maximise\": true}, 'lowest Tl' "
+        "-> {\"property\": \"Tl\", \"maximise\": false}: candidates meeting the goal are then ranked by it. A bound "
+        "('Trg > 0.6') is a constraint, not an objective; 'cheapest' is prefer_low_cost")
 
     @field_validator("required_elements", "excluded_elements")
     @classmethod
@@ -146,6 +169,8 @@ class DesignGoal(BaseModel):
         parts += [f"{limit.min:g}-{limit.max:g} at.% {limit.element}" for limit in self.element_limits]
         if self.max_cost_usd_per_kg:
             parts.append(f"cost <= {self.max_cost_usd_per_kg:g} USD/kg")
+        if self.objective is not None:
+            parts.append(f"{self.objective.describe()} first")
         if self.prefer_low_cost:
             parts.append("cheapest first")
         if self.min_novelty:

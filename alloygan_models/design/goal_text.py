@@ -13,7 +13,9 @@ Rules (examples): "Zr-based", "Zr glass", "based on Zr", "Zr-Cu-Al-based" (base 
 Al"; "under $30/kg", "below 30 USD/kg", "cheapest"; "at most 4 elements", "ternary";
 "20 candidates", "top 5"; "at least 5 at.% from known alloys", "novel" (also: explore); "explore",
 "exploratory", "far from known alloys" (candidates outside the domain allowed, marked); "seed 3";
-"Al at most 10 at.%", "at least 40 at.% Zr".
+"Al at most 10 at.%", "at least 40 at.% Zr"; objectives: "the highest Trg", "maximise γ", "lowest liquidus",
+"widest supercooled liquid region", "gamma as high as possible" (one per goal: the first is read, the words of
+another are reported as not used); "as cheap as possible", "minimise cost" (cheapest first).
 
 Numbers and units: temperatures are in K unless a Celsius unit follows the number ("400 C", "400 °C", "400 ℃",
 "400 degC", "400 deg C", "400 degrees Celsius"): Tg, Tx, Tl then gain 273.15, ΔTx (a difference) keeps its
@@ -35,8 +37,8 @@ from pydantic import ValidationError
 
 from alloygan.knowledge_base.validation import validation_message
 from alloygan.models.constraints import PropertyRange, parse_conditions
-from alloygan.models.descriptors.thermal import property_spellings
-from alloygan.models.design.goal import MAX_CANDIDATES, DesignGoal, ElementLimit
+from alloygan.models.descriptors.thermal import property_spellings, resolve_property
+from alloygan.models.design.goal import MAX_CANDIDATES, DesignGoal, ElementLimit, Objective
 
 NOVEL_DEFAULT_AT_PCT = 5.0
 MAX_GOAL_CHARS = 4000  # a goal is a sentence or a paragraph, not a document
@@ -57,6 +59,11 @@ _FAHRENHEIT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)\s*(?:[°º˚]\s*F|℉
 _DECIMAL_COMMA = re.compile(r"(?<![\w.,])(\d+),(\d+)(?!\w|,\d|\.\d)")
 _UP = r"(?:>=|=>|≥|>|at least|above|over|greater than|more than|higher than|exceeding|no less than|not below|min(?:imum)?(?: of)?|of at least)"
 _DOWN = r"(?:<=|=<|≤|<|at most|below|under|less than|lower than|no more than|not above|max(?:imum)?(?: of)?|up to|of at most|within)"
+# Objectives: "the highest Trg", "maximise γ", "lowest liquidus", "ΔTx as large as possible".
+_MOST = r"(?:highest|largest|greatest|biggest|widest|maximum|maximal|max)"
+_LEAST = r"(?:lowest|smallest|least|narrowest|minimum|minimal|min)"
+_MAXIMISE = r"(?:maximi[sz]e[sd]?|maximi[sz]ing)"
+_MINIMISE = r"(?:minimi[sz]e[sd]?|minimi[sz]ing)"
 _COUNT_WORDS = {"binary": 2, "ternary": 3, "quaternary": 4, "quinary": 5, "senary": 6}
 _FILLER = set("""
 find design suggest propose generate give show get list search look looking want need would like please me us i we
@@ -93,18 +100,27 @@ def _patterns() -> dict[str, re.Pattern]:
     names = sorted(_element_names(), key=len, reverse=True)
     element = rf"(?:[A-Z][a-z]?\b|(?i:{'|'.join(names)})\b)"
     elements = rf"{element}(?:\s*(?:,\s*(?i:or|and|nor)\b|,|/|&|(?i:\bor\b|\band\b|\bnor\b))\s*{element})*"
-    spellings = sorted((s for s in property_spellings() if len(s) > 1), key=len, reverse=True)
-    prop = rf"(?<![\w$])(?:{'|'.join(re.escape(s) for s in spellings)})(?!\w)"
+    # One-letter ASCII spellings ("k") are left out: a lone letter is too often something else; Greek ones are kept.
+    spellings = sorted((s for s in property_spellings() if len(s) > 1 or not s.isascii()), key=len, reverse=True)
+    prop = rf"(?<![\w$])(?:{'|'.join(_spelling_pattern(s) for s in spellings)})(?!\w)"
     i = "(?i:"
+    objective = (rf"{i}\b(?:(?P<most>{_MOST}|{_MAXIMISE})|(?P<least>{_LEAST}|{_MINIMISE}))(?:\s+(?:the|its|their))?"
+                 rf"(?:\s+possible)?\s+)(?P<prop>{prop})(?:\s+{i}possible|first)\b)?|(?P<prop_first>{prop})\s+{i}as\s+"
+                 rf"(?:(?P<high>high|large|big|wide)|(?P<low>low|small|narrow))\s+as\s+possible\b)")
     return {
         "element": re.compile(element),
         "between": re.compile(rf"({prop})\s*{i}(?:between|from))\s*{_NUM}{_UNIT}\s*{i}(?:and|to|-))\s*{_NUM}{_UNIT}"),
         "chain": re.compile(rf"{_NUM}{_UNIT}\s*(<=|<|≤)\s*({prop})\s*(<=|<|≤)\s*{_NUM}{_UNIT}"),
         "up": re.compile(rf"({prop})\s*{i}(?:of\s+|is\s+|should be\s+)?({_UP}))\s*{_NUM}{_UNIT}"),
         "down": re.compile(rf"({prop})\s*{i}(?:of\s+|is\s+|should be\s+)?({_DOWN}))\s*{_NUM}{_UNIT}"),
+        # not before a number: "maximum Trg of 0.6" is a bound the comparisons did not read, not an objective
+        "objective": re.compile(rf"(?:{objective})(?!\s*{i}(?:of\s+|is\s+|should be\s+)?(?:{_UP}|{_DOWN})?)\s*{_NUM})"),
         "cost": re.compile(rf"{i}(?:(?:raw[- ]material\s+)?(?:cost|price)\s*(?:of\s*)?)?(?:{_DOWN}|cheaper than)\s*)"
                            rf"(?:US\s*)?\$?\s*{_NUM}\s*{i}(?:usd|us\$|\$|dollars?)?\s*(?:/|per)\s*kg)"),
-        "cheap": re.compile(rf"{i}\b(?:cheapest|cheaper|cheap|low[- ]cost|lowest[- ]cost|inexpensive|affordable)\b)"),
+        "cheap": re.compile(rf"{i}\b(?:as\s+(?:cheap|inexpensive|affordable|low[- ]cost)\s+as\s+possible|"
+                            rf"(?:minimi[sz]e[sd]?|minimi[sz]ing)\s+(?:the\s+)?(?:raw[- ]material\s+)?(?:cost|price)|"
+                            rf"(?:cheapest|lowest[- ]cost)(?:\s+possible)?|"
+                            rf"cheaper|cheap|low[- ]cost|inexpensive|affordable)\b)"),
         "max_count": re.compile(rf"{i}(?:{_DOWN})\s*(\d+)\s*(?:elements|components|constituents)\b)"),
         "max_count2": re.compile(rf"{i}(\d+)\s*(?:elements|components)?\s*or (?:fewer|less)(?: elements| components)?\b)"),
         "min_count": re.compile(rf"{i}(?:{_UP})\s*(\d+)\s*(?:elements|components|constituents)\b)"),
@@ -124,6 +140,15 @@ def _patterns() -> dict[str, re.Pattern]:
         "only": re.compile(rf"{i}\b(?:only|using only|restricted to|limited to)\b)\s*({elements})"),
         "require": re.compile(rf"{i}\b(?:containing|contains|contain|with|including|include|includes|using|plus|add|adding|must have|must contain)\b)\s*({elements})"),
     }
+
+
+def _spelling_pattern(spelling: str) -> str:
+    """A spelling as a pattern; one of whole words joined by '_' ("supercooled_liquid_region") also as people
+    type it, with spaces or hyphens ("supercooled liquid region", "liquidus temperature")."""
+    words = spelling.split("_")
+    if len(words) > 1 and all(len(word) >= 3 and word.isalpha() for word in words):
+        return r"[ _-]".join(re.escape(word) for word in words)
+    return re.escape(spelling)
 
 
 def _symbol(token: str) -> str:
@@ -146,7 +171,7 @@ def _is_up(word: str) -> bool:
 
 
 def _canonical(spelling: str) -> str:
-    return property_spellings()[spelling]
+    return resolve_property(spelling)  # the one alias table: "liquidus temperature" as "liquidus_temperature"
 
 
 def _decimal_comma(match: re.Match) -> str:
@@ -234,7 +259,7 @@ def parse_goal(text: str, previous: DesignGoal | None = None) -> ParsedGoal:
     found: dict = {"ranges": [], "excluded": [], "required": [], "limits": []}
     consumed: list[str] = []
 
-    def take(name: str, handle) -> None:
+    def take(name: str, handle, once: bool = False) -> None:
         nonlocal rest
         pattern = _patterns()[name]
         while (match := pattern.search(rest)) is not None:
@@ -244,6 +269,8 @@ def parse_goal(text: str, previous: DesignGoal | None = None) -> ParsedGoal:
                 raise GoalError(f"{match[0].strip()!r}: {validation_message(error, most=1, locations=False)}") from None
             consumed.append(match[0])
             rest = rest[: match.start()] + f" {chr(_MARK + len(consumed) - 1)} " + rest[match.end():]
+            if once:
+                return
 
     def chain(m: re.Match) -> None:
         low, high = _kelvin(m, m[3], 1, 5)
@@ -262,6 +289,10 @@ def parse_goal(text: str, previous: DesignGoal | None = None) -> ParsedGoal:
     if (celsius := re.search(rf"\S*{_NUM}{_CELSIUS}", rest)) is not None:
         raise GoalError(f"{celsius[0]!r}: a temperature that belongs to no property; write e.g. \"Tg > 400 °C\" "
                         "(for the element carbon, write \"carbon\")")
+    # Before the element rules ("lowest Tl" is not thallium). One objective orders a ranking: the first is read,
+    # the words of any other are left and reported as not used (state the other as a bound instead).
+    take("objective", lambda m: found.__setitem__("objective", Objective(
+        property=_canonical(m["prop"] or m["prop_first"]), maximise=bool(m["most"] or m["high"]))), once=True)
     take("cost", lambda m: found.__setitem__("max_cost_usd_per_kg", float(m[1])))
     take("cheap", lambda m: found.__setitem__("prefer_low_cost", True))
     take("novelty", lambda m: found.__setitem__("min_novelty", float(m[1])))

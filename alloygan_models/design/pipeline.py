@@ -3,8 +3,8 @@
 Data flow (ARCHITECTURE.md): target conditions sampled from the family's data under the
 goal (`conditions`) -> conditional generation (`alloygan_models.generative`, NumPy) ->
 post-processing (`postprocess`) -> forward prediction with uncertainty of every property
-the goal names (`alloygan_models.forward`) -> screening by the *forward model* (not by the
-condition a candidate was generated for) -> cost -> novelty against the knowledge base ->
+the goal names, in a range or as its objective (`alloygan_models.forward`) -> screening by the
+*forward model* (not by the condition a candidate was generated for) -> cost -> novelty against the knowledge base ->
 ranking (`ranking`) -> the best `n_candidates`, near misses marked when too few pass.
 Deterministic: the same goal, seed, data and models give the same answer.
 
@@ -129,7 +129,8 @@ def design(
     novelty = _LazyNovelty(known, generator.vocabulary.elements, fractions)
     novelty.measure(np.ones(len(fractions), dtype=bool))  # the forward model's σ grows with it: every row needs it
     on_forward = _remap(fractions, generator.vocabulary.elements, forward.vocabulary_.elements)
-    wanted = tuple(dict.fromkeys([*(c.property for c in goal.constraints), "Trg"]))
+    objective = goal.objective.property if goal.objective is not None else None
+    wanted = tuple(dict.fromkeys([*(c.property for c in goal.constraints), "Trg", *([objective] if objective else [])]))
     prediction = forward.predict(on_forward, wanted, distance=novelty.values)
     glass_floor = float(np.percentile(family.frame["Trg"].to_numpy(), GLASS_TRG_PERCENTILE))
     constraints = with_glass_floor(goal.constraints, glass_floor)
@@ -150,7 +151,10 @@ def design(
     novelty.measure(near_pool)
     if goal.min_novelty > 0:  # a filter: every candidate that meets the goal needs its novelty
         novelty.measure(meets)
-    base = rank(p_all, cost, np.zeros(len(fractions)), meets, goal.prefer_low_cost)
+    base = rank(p_all, cost, np.zeros(len(fractions)), meets, goal.prefer_low_cost,
+                objective=prediction.mean[objective] if objective else None,
+                objective_std=prediction.std[objective] if objective else None,
+                maximise=goal.objective is None or goal.objective.maximise)
     passing, score, order = _best_passing(fractions, base, meets, novelty, goal)
     seconds_screen = time.perf_counter() - t_generate
     n_pass = len(order)
@@ -160,6 +164,10 @@ def design(
         order = np.concatenate([order, misses]).astype(int)
         notes.append(f"only {n_pass} of {len(fractions):,} unique candidates meet the goal by the forward model; "
                      f"the next {len(order) - n_pass} are near misses, marked as such")
+    if len(order) == 0:  # nothing meets the goal and no near miss is admissible: all lie outside the domain
+        raise DesignError(f"all {len(fractions):,} unique generated compositions lie outside the domain of "
+                          "applicability (more than 15 at.% from every known alloy); relax the element rules, or "
+                          "say \"explore\" to see extrapolations")
     novel_enough = novelty.values >= goal.min_novelty - 1e-9
     report(on_progress, "describing the best candidates")
     best = fractions[order]

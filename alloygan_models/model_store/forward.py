@@ -74,9 +74,13 @@ def _load(table: AlloyTable) -> tuple[ForwardModel, dict]:
     return model, metadata
 
 
-def _read(table: AlloyTable, directory: Path) -> tuple[ForwardModel, dict]:
+def _read(table: AlloyTable | None, directory: Path) -> tuple[ForwardModel, dict]:
+    """The saved model, current for `table`'s data (None: for whatever data it was trained on)."""
     metadata = read_metadata(directory, WHAT)
-    check_current(metadata, _expected(table), WHAT, directory)
+    fingerprint = metadata.get("fingerprint")
+    trained_on = fingerprint.get("data_hash") if isinstance(fingerprint, dict) else None
+    expected = _expected(table) if table is not None else forward_fingerprint(str(trained_on), DEFAULT_SETTINGS)
+    check_current(metadata, expected, WHAT, directory)
     arrays = load_arrays(directory / FOREST_FILE, WHAT, metadata)
     try:
         state = metadata["state"]
@@ -97,6 +101,13 @@ def load_forward(table: AlloyTable | None = None) -> ForwardModel:
     """The saved forward model for the data of `table` (default: the knowledge base). Never trains:
     raises ModelMissing, ModelStale (saying what changed) or ModelCorrupt, each naming `alloygan train`."""
     return _load(load_alloy_table() if table is None else table)[0]
+
+
+def load_saved_forward() -> ForwardModel:
+    """The saved forward model even when the data changed since it was trained (format, settings and library
+    still checked): what the model knew before the newest data, e.g. its prediction for an alloy whose
+    measurement is being recorded. Never trains; raises like `load_forward` otherwise."""
+    return _read(None, forward_directory())[0]
 
 
 def save_forward(model: ForwardModel, table: AlloyTable, training_seconds: float) -> dict:

@@ -46,7 +46,7 @@ def test_bad_input_is_one_line_and_exit_2(run_cli, args, message):
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
-def test_chat_holds_the_follow_up_through_a_pipe(run_cli, monkeypatch):
+def test_chat_holds_the_follow_up_through_a_pipe(run_cli, monkeypatch, trained_copy):  # it logs: its own home
     script = [GOAL + ", top 3", FOLLOW_UP, "/goal", "/candidates", "/log 1 2", "/bogus", "hello", "/help", "/quit",
               "never read"]
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(script) + "\n"))

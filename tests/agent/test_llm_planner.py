@@ -177,6 +177,31 @@ def test_the_llm_reads_unread_words_into_the_goal_when_it_keeps_the_grammars_rea
     assert "nickel group" in asked[-1].text
 
 
+def test_an_objective_the_llm_reads_into_the_goal_ranks_the_design(scripted_assistant):
+    from alloygan.models.design.goal import Objective
+
+    request = "find Zr-based glass avoiding Ag, top 3, with gamma pushed up as far as it goes"
+    base = {"base_element": "Zr", "excluded_elements": ["Ag"], "n_candidates": 3}
+    invented = {**base, "objective": {"property": "hardness", "maximise": True}}  # not a property: sent back
+    refined = {**base, "objective": {"property": "γ", "maximise": True}}
+    assistant, model = scripted_assistant(AIMessage(json.dumps(invented)), AIMessage(json.dumps(refined)),
+                                          _grounded_design_answer)
+    result = assistant.turn(request, "t")
+    assert "unknown thermodynamic property 'hardness'" in model.received[1][-1].text
+    assert "objective" in model.received[0][0].text  # the model was told the field and when to set it
+    goal = result.design.goal
+    assert goal.objective == Objective(property="gamma", maximise=True) and goal.excluded_elements == ["Ag"]
+    assert "highest gamma first" in result.answer
+    gamma = [c.gamma.mean for c in result.design.candidates if not c.near_miss]
+    assert gamma[0] == max(gamma)  # the best predicted γ leads (seed 0: deterministic)
+    # an objective the grammar read is part of the request: a reading that swaps it is not used
+    swapped = {**base, "objective": {"property": "Tl", "maximise": False}}
+    assistant, _ = scripted_assistant(AIMessage(json.dumps(swapped)), _grounded_design_answer)
+    result = assistant.turn("find Zr-based glass with the highest Trg avoiding Ag, top 3, frobnicate", "t2")
+    assert "dropped part of the request (highest Trg first)" in result.answer
+    assert result.design.goal.objective == Objective(property="Trg")
+
+
 def test_an_invalid_or_dropping_refinement_is_ignored_and_said(scripted_assistant):
     assistant, model = scripted_assistant(AIMessage("Sure! The goal is Zr."), AIMessage('{"base_element": 7}'),
                                           _grounded_design_answer)

@@ -14,7 +14,8 @@ from alloygan.tools.langchain_tools import agent_tools
 SNIPPETS = Path(__file__).resolve().parents[1] / "data" / "literature" / "snippets"
 KNOWN = "Zr65Cu17.5Ni10Al7.5"
 NAMES = {"search_literature", "extract_alloy_data", "query_alloys", "describe_alloy", "predict_properties",
-         "train_models", "design_alloys", "log_experiment_suggestion", "record_experiment_result"}
+         "train_models", "design_alloys", "log_experiment_suggestion", "record_experiment_result",
+         "suggest_experiments"}
 
 
 @pytest.fixture(scope="module")

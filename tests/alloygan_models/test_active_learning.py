@@ -12,7 +12,7 @@ from alloygan.models.active_learning.acquisition import (
     upper_confidence_bound,
 )
 from alloygan.models.active_learning.campaign import (
-    STRATEGIES,
+    SURROGATE_STRATEGIES,
     CampaignPool,
     CampaignResult,
     acceleration_over_random,
@@ -98,7 +98,7 @@ def _pool(n: int = 40) -> CampaignPool:
     return CampaignPool(fractions, fractions, fractions[:, 0], known, known[:, 0])
 
 
-@pytest.mark.parametrize("strategy", ["greedy", "EI", "UCB"])
+@pytest.mark.parametrize("strategy", ["greedy", "EI", "UCB", "thompson"])
 def test_a_perfect_surrogate_finds_the_best_in_the_first_batch(strategy):
     for seed in range(5):
         result = run_campaign(_pool(), strategy, seed, lambda s: PerfectSurrogate(), n_seed=3, batch_size=4,
@@ -108,7 +108,7 @@ def test_a_perfect_surrogate_finds_the_best_in_the_first_batch(strategy):
 
 def test_counts_never_exceed_the_pool_and_random_finds_the_target_within_it():
     pool = _pool()
-    for strategy in STRATEGIES:
+    for strategy in ("random", *SURROGATE_STRATEGIES):
         for seed in range(5):
             result = run_campaign(pool, strategy, seed, lambda s: PerfectSurrogate(), n_seed=3, batch_size=4)
             assert result.found and 1 <= result.experiments <= len(pool) - 3
@@ -127,7 +127,7 @@ def test_a_spent_budget_is_counted_at_the_budget_and_not_found():
     assert all(r.experiments == 6 for r in results if not r.found)
     assert any(not r.found for r in results)
     with pytest.raises(ValueError, match="unknown strategy"):
-        run_campaign(pool, "thompson", 0, lambda s: PerfectSurrogate())
+        run_campaign(pool, "annealing", 0, lambda s: PerfectSurrogate())
 
 
 def test_summary_and_acceleration():

@@ -80,7 +80,11 @@ def candidate_sets(draw):
     cost = mixed([5.0, 20.0, np.nan], draw(st.sampled_from([0.0, 0.5, 1.0])), 1.0, 100.0)
     novelty = mixed([0.0, 0.5, 2.0, 10.0, 14.0], draw(st.sampled_from([0.0, 0.5, 1.0])), 0.0, 20.0)
     meets = rng.random(rows) < draw(st.sampled_from([0.1, 0.5, 0.9, 1.0]))
+    # a goal with an objective ("the highest γ") scales the base score by the objective's credit
+    objective = draw(st.sampled_from([None, "max", "min"]))
     return {
+        "objective": None if objective is None else mixed([0.40, 0.41, 0.44, np.nan], 0.5, 0.35, 0.45),
+        "objective_std": rng.uniform(0.0, 0.02, rows), "maximise": objective == "max",
         "fractions": fractions, "p_meets": p_meets, "cost": cost, "novelty": novelty, "meets": meets,
         "prefer_low_cost": draw(st.booleans()), "n_candidates": draw(st.integers(1, 6) | st.integers(7, 20)),
         "min_novelty": draw(st.sampled_from([0.0, 0.0, 1.0, 5.0])),
@@ -93,7 +97,8 @@ def candidate_sets(draw):
 @given(candidate_sets())
 def test_the_pruned_search_picks_what_scoring_every_candidate_picks(case):
     fractions, meets, n, min_novelty = case["fractions"], case["meets"], case["n_candidates"], case["min_novelty"]
-    base = rank(case["p_meets"], case["cost"], np.zeros(len(meets)), meets, case["prefer_low_cost"])
+    base = rank(case["p_meets"], case["cost"], np.zeros(len(meets)), meets, case["prefer_low_cost"],
+                objective=case["objective"], objective_std=case["objective_std"], maximise=case["maximise"])
     table = NoveltyTable(fractions, case["novelty"])
     novelty = table.novelty(fractions)  # what a search of every candidate finds
     expected, expected_score = choose_by_scoring_everything(fractions, base, meets, novelty, n, min_novelty)

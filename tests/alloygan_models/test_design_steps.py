@@ -8,7 +8,7 @@ from alloygan.models.constraints import PropertyRange
 from alloygan.models.design.conditions import sample_conditions
 from alloygan.models.design.goal import DesignGoal, ElementLimit
 from alloygan.models.design.postprocess import postprocess
-from alloygan.models.design.ranking import rank, select_diverse
+from alloygan.models.design.ranking import COST_WEIGHT, OBJECTIVE_WEIGHT, objective_credit, rank, select_diverse
 from alloygan.models.encoding import ElementVocabulary
 
 VOCABULARY = ElementVocabulary(("Zr", "Cu", "Al", "Ag", "Ni", "Be"))
@@ -71,3 +71,35 @@ def test_select_diverse_keeps_candidates_apart():
     score = np.array([4.0, 3.0, 2.0, 1.0])
     chosen = select_diverse(fractions, score, np.array([True, True, True, False]), 3)
     assert chosen.tolist() == [0, 2]  # row 1 is 0.5 at.% from row 0; row 3 is masked out
+
+
+def test_an_objective_orders_the_candidates_by_its_predicted_mean():
+    p, cost, novelty, passing = np.ones(4), np.full(4, 10.0), np.zeros(4), np.ones(4, bool)
+    gamma = np.array([0.40, 0.44, 0.42, 0.43])
+    std = np.full(4, 0.01)
+    highest = rank(p, cost, novelty, passing, objective=gamma, objective_std=std)
+    assert np.argsort(-highest).tolist() == [1, 3, 2, 0]
+    lowest = rank(p, cost, novelty, passing, objective=gamma, objective_std=std, maximise=False)
+    assert np.argsort(-lowest).tolist() == [0, 2, 3, 1]
+    # õ = exp(-shortfall/σ̄): the best gets the full score, one σ̄ short 1 - 0.9 (1 - 1/e)
+    assert highest[1] == pytest.approx(1.0 - COST_WEIGHT * 0.5)
+    assert highest[3] / highest[1] == pytest.approx(1 - OBJECTIVE_WEIGHT * (1 - np.exp(-1.0)))
+    assert np.array_equal(rank(p, cost, novelty, passing), rank(p, cost, novelty, passing, objective=None))
+
+
+def test_the_objective_trades_against_the_probability_of_meeting_the_goal_on_the_models_scale():
+    cost, novelty, passing, std = np.full(2, 10.0), np.zeros(2), np.ones(2, bool), np.full(2, 0.01)
+    p = np.array([0.6, 1.0])  # the best objective is less likely to meet the goal
+    half_sigma_short = rank(p, cost, novelty, passing, objective=np.array([0.44, 0.435]), objective_std=std)
+    assert half_sigma_short[1] > half_sigma_short[0]  # a difference well inside σ: P(goal) decides
+    one_sigma_short = rank(p, cost, novelty, passing, objective=np.array([0.44, 0.43]), objective_std=std)
+    assert one_sigma_short[0] > one_sigma_short[1]  # a whole σ: the objective decides
+
+
+def test_the_objective_credit_is_relative_to_the_passing_candidates():
+    values = np.array([0.50, 0.44, 0.43, np.nan])
+    passing = np.array([False, True, True, True])  # the 0.50 fails the goal: it does not set the best
+    credit = objective_credit(values, np.full(4, 0.01), passing)
+    assert credit[:3] == pytest.approx([1.0, 1.0, np.exp(-1.0)]) and credit[3] == 0.0
+    assert objective_credit(values, None, np.zeros(4, bool))[0] == 1.0  # none passes: over all the candidates
+    assert objective_credit(np.full(3, 0.4), np.zeros(3), np.ones(3, bool)).tolist() == [1.0, 1.0, 1.0]

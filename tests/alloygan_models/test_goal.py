@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from alloygan.models.design.goal import DesignGoal
+from alloygan.models.design.goal import DesignGoal, Objective
 from alloygan.models.design.goal_text import GoalError, parse_goal
 
 
@@ -93,3 +93,78 @@ def test_the_json_form_has_the_documented_keys():
 def test_a_goal_knows_whether_it_says_anything(text, says):
     assert parse_goal(text).goal.says_anything() is says
     assert DesignGoal().says_anything() is False
+
+
+# --- objectives: "the highest Trg", "lowest Tl", "maximise γ", "as cheap as possible" (issue 14) ---------------------
+
+@pytest.mark.parametrize("text, objective, expected", [
+    ("Cu-based glass with the highest gamma", ("gamma", True), dict(base_element="Cu")),
+    ("Zr-based glass with the highest Trg", ("Trg", True), dict(base_element="Zr")),
+    ("Zr glass with the lowest Tl", ("Tl", False), dict(base_element="Zr")),  # "Tl" here is not thallium
+    ("maximise γ in a Cu-based glass", ("gamma", True), dict(base_element="Cu")),
+    ("Cu glass, maximize gamma", ("gamma", True), dict(base_element="Cu")),
+    ("Zr glass with the widest supercooled liquid region", ("dTx", True), dict(base_element="Zr")),
+    ("largest ΔTx Zr glass", ("dTx", True), dict(base_element="Zr")),
+    ("Zr glass with delta Tx as large as possible", ("dTx", True), dict(base_element="Zr")),
+    ("lowest liquidus Zr glass", ("Tl", False), dict(base_element="Zr")),
+    ("Zr glass minimising the liquidus temperature", ("Tl", False), dict(base_element="Zr")),
+    ("max Trg Pd glass", ("Trg", True), dict(base_element="Pd")),
+    ("highest possible gamma, Zr-based", ("gamma", True), dict(base_element="Zr")),
+    ("Zr-based, highest Trg first", ("Trg", True), dict(base_element="Zr")),
+    ("Zr-based glass with Trg > 0.6 and the lowest Tl, without Be",
+     ("Tl", False), dict(base_element="Zr", excluded_elements=["Be"], ranges={"Trg": (0.6, None)})),
+    ("Cu-based glass as cheap as possible", None, dict(base_element="Cu", prefer_low_cost=True)),
+    ("cheapest possible Zr glass", None, dict(base_element="Zr", prefer_low_cost=True)),
+    ("Zr glass with the highest gamma, minimise cost", ("gamma", True), dict(base_element="Zr", prefer_low_cost=True)),
+])
+def test_the_grammar_reads_objectives_and_uses_all_their_words(text, objective, expected):
+    goal, not_understood = parse_goal(text)
+    assert not_understood == []
+    assert (None if goal.objective is None else (goal.objective.property, goal.objective.maximise)) == objective
+    assert ranges(goal) == expected.pop("ranges", {})
+    for name, value in expected.items():
+        assert getattr(goal, name) == value, name
+
+
+def test_the_first_objective_is_read_and_a_second_is_reported_as_not_used():
+    goal, not_understood = parse_goal("Zr glass with the highest Trg and the lowest Tl")
+    assert goal.objective == Objective(property="Trg") and not_understood == ["lowest", "Tl"]
+    # a superlative before a number is a bound the grammar did not read, not an objective
+    goal, not_understood = parse_goal("Zr glass with maximum Trg of 0.6")
+    assert goal.objective is None and not_understood[:2] == ["maximum", "Trg"]
+
+
+def test_the_property_spellings_also_serve_the_bounds():
+    assert ranges(parse_goal("Zr glass with γ > 0.4").goal) == {"gamma": (0.4, None)}
+    assert ranges(parse_goal("Zr glass with liquidus temperature below 1100 K").goal) == {"Tl": (None, 1100.0)}
+
+
+def test_an_objective_names_a_property_and_describes_itself():
+    assert Objective(property="γ").property == "gamma"
+    assert Objective(property="Tl", maximise=False).describe() == "lowest Tl"
+    assert Objective(property="trg").describe() == "highest Trg"
+    with pytest.raises(ValueError, match="unknown thermodynamic property 'hardness'"):
+        Objective(property="hardness")
+    with pytest.raises(ValueError):
+        Objective(property="Trg", weight=2)  # extra fields are refused
+    goal = parse_goal("Cu-based glass with the highest gamma, top 5").goal
+    assert goal.describe() == "Cu-based; highest gamma first; 5 candidates, seed 0"
+    assert parse_goal("the highest Trg").goal.says_anything()
+
+
+def test_the_objective_in_the_json_form_and_back():
+    goal = parse_goal("Zr-based glass with Trg > 0.6 and the lowest Tl").goal
+    data = goal.as_json()
+    assert data["objective"] == {"property": "Tl", "maximise": False}
+    assert DesignGoal.model_validate(data).objective == goal.objective
+    assert DesignGoal.model_validate(goal.model_dump(mode="json")) == goal
+    assert parse_goal("Zr glass").goal.as_json()["objective"] is None
+    assert "objective" in DesignGoal.model_json_schema()["properties"]
+
+
+def test_a_follow_up_keeps_or_replaces_the_objective():
+    first = parse_goal("Zr glass with the highest gamma").goal
+    kept, unused = parse_goal("now also avoid Be", previous=first)
+    assert kept.objective == first.objective and kept.excluded_elements == ["Be"] and unused == []
+    replaced = parse_goal("now the lowest Tl", previous=first).goal
+    assert replaced.objective == Objective(property="Tl", maximise=False)

@@ -94,3 +94,16 @@ def test_printing_a_design_shows_the_goal_and_the_candidate_table():
     text = str(answer)
     assert text.splitlines()[0] == f"Goal: {answer.goal.describe()}"
     assert all(c.formula in text for c in answer.candidates) and "Trg_mean" in text
+
+
+def test_suggest_in_a_notebook_logs_nothing_when_asked_not_to(trained_copy):
+    import alloygan
+    from alloygan.tools.experiments import list_suggestions
+
+    result = alloygan.suggest("Zr-based glass with the highest gamma", batch=2, acquisition="UCB", log=False,
+                              on_progress=lambda report: None)
+    assert result.objective.property == "gamma" and result.objective.chosen_by == "goal"
+    assert len(result.suggestions) == 2 and result.acquisition == "UCB" and not result.logged
+    assert list_suggestions() == []
+    with pytest.raises(ValueError, match="acquisition"):
+        alloygan.suggest("Zr-based glass with the highest gamma", acquisition="best")

@@ -16,7 +16,7 @@ from alloygan.tools.results import Candidate
 
 GOALS = [
     "find Zr-based glass with Trg>0.6 avoiding Ag, top 8",
-    "Zr-based glass containing Ti and Ni, no Cu or Be, gamma >= 0.40, at most 5 elements, Al at most 10 at.%, top 5",
+    "Zr-based glass containing Cu and Ni, no Ag or Be, gamma >= 0.40, at most 5 elements, Al at most 10 at.%, top 5",
     "cheapest Zr glass with Tx > 700K and Tg between 640 and 720 K, under $40/kg, top 6",
 ]
 

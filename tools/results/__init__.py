@@ -1,7 +1,7 @@
 """The typed contract: every result the assistant produces, as one pydantic model each.
 
 One package, one module per area (`base`: the conventions and shared value types; `design`,
-`knowledge`, `literature`, `experiments`, `training`, `conversations`); import the names from here.
+`knowledge`, `literature`, `experiments`, `suggestions`, `training`, `conversations`); import the names from here.
 
 A result is built once where it is made (the tools layer) and passed whole to every
 consumer: the CLI (`--json`, tables, CSV), the LangChain tools (the model reads the
@@ -54,13 +54,21 @@ from alloygan.tools.results.design import (  # noqa: F401
 )
 from alloygan.tools.results.experiments import (  # noqa: F401
     MEASURED,
+    BestSoFar,
     Experiment,
     ExperimentCheck,
+    ExperimentRound,
     ExperimentsReport,
     LoggedSuggestions,
     Measurement,
     PropertyAccuracy,
     PropertyCheck,
+)
+from alloygan.tools.results.suggestions import (  # noqa: F401
+    Incumbent,
+    NextExperiments,
+    ObjectiveUsed,
+    SuggestedExperiment,
 )
 from alloygan.tools.results.knowledge import (  # noqa: F401
     MAX_LISTED,

@@ -20,11 +20,13 @@ class Measurement(Result):
     note: str
     in_knowledge_base: bool = Field(description="Whether Tg, Tx, Tl joined the knowledge base (a glass)")
     recorded_at: str = Field(description="UTC time, ISO 8601")
+    source: str = Field("", description="Where it was measured (lab, method), as the user gave it")
 
 
 class Experiment(Result):
-    """An experiment suggestion of the log: a designed alloy, what was predicted for it for which goal by
-    which models, and the lab's result once recorded (`experiments show --json`)."""
+    """An experiment of the log: a suggested alloy (or one the user chose and cast: acquisition "user"), what
+    was predicted for it for which goal by which models, and the lab's result once recorded
+    (`experiments show --json`)."""
 
     schema_name = "experiment"
 
@@ -41,6 +43,9 @@ class Experiment(Result):
     forward_model: str = Field(description="Version of the forward model that predicted it")
     thread: str | None = Field(description="The conversation it was logged from")
     created_at: str = Field(description="UTC time, ISO 8601")
+    acquisition: str = Field("", description="How it was chosen: EI, PI, UCB, greedy, thompson, design (a design's "
+                             "ranking; every entry logged before this field existed), user (cast by the user)")
+    reason: str = Field("", description="Why it was chosen, in one line")
     measurement: Measurement | None
     status: Literal["pending", "glass", "not a glass"]
 
@@ -51,7 +56,14 @@ class Experiment(Result):
 
         measurement = suggestion.measurement
         status = "pending" if measurement is None else "glass" if measurement.amorphous else "not a glass"
-        return cls(**asdict(suggestion), status=status)
+        fields = asdict(suggestion)
+        fields.pop("design_key", None)  # names the round (`experiments report`), not shown
+        return cls(**fields, status=status)
+
+    @property
+    def user_cast(self) -> bool:
+        """An alloy the user chose and cast (not suggested by alloygan)."""
+        return self.acquisition == "user"
 
     def compact(self) -> dict:
         m = self.measurement
@@ -68,7 +80,8 @@ class Experiment(Result):
         return {"id": self.id, "formula": self.formula, "status": self.status, "design_rank": self.design_rank,
                 "created_at": self.created_at, **predicted,
                 **{f"{name}_measured": getattr(m, name) if m else None for name in MEASURED},
-                "note": m.note if m else "", "goal": self.goal_text}
+                "note": m.note if m else "", "source": m.source if m else "", "goal": self.goal_text,
+                "acquisition": self.acquisition, "reason": self.reason}
 
 
 class LoggedSuggestions(Result):
@@ -122,8 +135,38 @@ class ExperimentCheck(SparseResult):
     note: str | None = Field(None, description="The lab note (an alloy that did not form a glass)")
 
 
+class ExperimentRound(Result):
+    """Suggestions logged together (one design or one `suggest` batch), or the alloys the user cast on one UTC day."""
+
+    round: int = Field(description="1, 2, ... in the order the rounds were first logged")
+    kind: Literal["suggested", "user"] = Field(description="suggested by alloygan, or cast by the user")
+    label: str = Field(description="The round's goal, or 'cast by the user on DAY'")
+    acquisition: str = Field(description="How its alloys were chosen (several joined by ', ')")
+    logged_at: str = Field(description="When its first entry was logged, UTC, ISO 8601")
+    suggested: int = Field(description="Entries in the round")
+    measured: int
+    glasses: int
+    pending: int
+    experiments: list[int] = Field(description="Ids of its measured experiments (details in the report's experiments)")
+    best: float | None = Field(description="The best measured objective value among its glasses")
+    best_formula: str | None
+    best_so_far: float | None = Field(description="The best measured objective value of this and earlier rounds")
+
+
+class BestSoFar(Result):
+    """After the n-th measured experiment (in the order recorded): the best objective value measured so far."""
+
+    experiments: int = Field(description="Experiments measured so far (glasses or not)")
+    value: float | None = Field(description="The best measured objective value so far (None before the first glass)")
+    formula: str | None = Field(description="The alloy that measured it")
+    id: int = Field(description="The experiment measured at this step")
+    round: int = Field(description="Its round (see rounds)")
+    measured: float | None = Field(description="Its own measured objective value (None: not a glass)")
+
+
 class ExperimentsReport(Result):
-    """Predicted vs measured over the experiment log (`experiments report --json`): the active-learning loop."""
+    """Predicted vs measured over the experiment log (`experiments report --json`): the active-learning loop,
+    per round, and the best measured value of an objective against the number of experiments."""
 
     schema_name = "experiments-report"
 
@@ -134,3 +177,8 @@ class ExperimentsReport(Result):
     pending: int
     properties: dict[str, PropertyAccuracy]
     experiments: list[ExperimentCheck]
+    objective: str = Field("Trg", description="The property of the measured Tg, Tx, Tl that best values refer to")
+    maximise: bool = Field(True, description="Whether the best value is the highest (else the lowest)")
+    rounds: list[ExperimentRound] = Field(default_factory=list)
+    best_so_far: list[BestSoFar] = Field(default_factory=list, description="One entry per measured experiment, "
+                                         "in the order recorded")

@@ -160,6 +160,24 @@ def test_the_web_button_logs_candidates_of_a_conversation(client, tmp_path, monk
         (ranked[1], turn.thread, "pending"), (ranked[3], turn.thread, "pending")]
 
 
+def test_suggest_logs_a_batch_and_the_report_sees_it(client, trained_copy):
+    body = {"request": "Zr-based glass with the highest Trg avoiding Be", "batch": 2, "acquisition": "UCB"}
+    suggested = client.post("/api/suggest", json=body)
+
+    assert suggested.status_code == 200, suggested.text
+    result = suggested.json()
+    assert result["acquisition"] == "UCB" and result["objective"]["property"] == "Trg" and result["logged"]
+    ids = [s["experiment_id"] for s in result["suggestions"]]
+    assert len(ids) == 2 and [e["id"] for e in client.get("/api/experiments").json()] == ids
+    assert {e["acquisition"] for e in client.get("/api/experiments").json()} == {"UCB"}
+    report = client.get("/api/experiments/report").json()
+    assert report["suggestions"] == 2 and report["pending"] == 2 and len(report["rounds"]) == 1
+    bad = client.post("/api/suggest", json=body | {"batch": 0})
+    no_family = client.post("/api/suggest", json={"request": "something with high Trg"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "batch"]
+    assert no_family.status_code == 400 and "family" in no_family.json()["detail"]
+
+
 def test_logging_needs_a_thread_this_server_issued(client):
     unknown = client.post("/api/experiments/log", json={"thread": "web-not-issued", "ranks": [1]})
     bad_ranks = client.post("/api/experiments/log", json={"thread": "web-x", "ranks": "first"})
@@ -174,7 +192,7 @@ def test_health_and_the_openapi_page(client):
 
     assert health["ok"] is True and health["planner"] == "offline" and health["uptime_seconds"] >= 0
     assert {"/api/design", "/api/predict", "/api/parse-goal", "/api/lit/search", "/api/kb/query", "/api/experiments",
-            "/api/experiments/log", "/api/health"} <= set(schema["paths"])
+            "/api/experiments/log", "/api/suggest", "/api/experiments/report", "/api/health"} <= set(schema["paths"])
     design_body = schema["components"]["schemas"]["DesignRequest"]
     assert set(design_body["properties"]) == {"goal", "n", "seed"} and design_body["required"] == ["goal"]
     assert set(schema["components"]["schemas"]["SearchArgs"]["properties"]) == {"query", "k"}
