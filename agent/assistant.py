@@ -214,7 +214,11 @@ class Assistant:
                          if m.name == "design_alloys" and m.status != "error" and m.artifact is not None), None)
         answered_by = values.get("answered_by") or self.planner_kind
         llm_text, model = values.get("llm_text") or "", values.get("llm_model") or ""
-        brief = compose(results, llm_text, model, show_candidates=designed is None) if results or llm_text else answer
+        # the LLM's reading of the goal's unread words (used, or why not) is for the person too; who wrote the
+        # answer is said apart ("answered by")
+        notes = "; ".join(values.get("llm_notes") or [])
+        brief = (compose(results, llm_text, model, notes, show_candidates=designed is None) if results or llm_text
+                 else answer)
         return TurnResult(thread, answer, answered_by, self.current_goal(thread), designed,
                           dict(values.get("turn_usage") or {}), [m.name or "" for m in results], brief, llm_text,
                           model)

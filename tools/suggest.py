@@ -146,6 +146,15 @@ def suggest_experiments(args: SuggestArgs, previous: DesignGoal | None = None,
     if len(suggestions) < args.batch:
         notes.append(f"only {len(suggestions)} of the {len(candidates)} candidates scored are at least "
                      f"{args.min_distance_at_pct:g} at.% apart and eligible; lower min_distance_at_pct or relax the goal")
+    if best is not None and suggestions:
+        sign = 1.0 if objective.maximise else -1.0
+        ahead = [s for s in suggestions if s.objective.mean is not None and sign * (s.objective.mean - best.value) > 0]
+        if not ahead:
+            top = max((s.expected_improvement or 0.0) for s in suggestions)
+            notes.append(f"no suggestion is predicted to beat the best measured {objective.property} "
+                         f"({value_text(objective.property, best.value)}, {best.alloy.formula}); the largest expected "
+                         f"improvement is {gain_text(top, objective.property)}: these are the best chances the model "
+                         "sees, not likely improvements")
     if objective.chosen_by == "default":
         notes.append("the goal names no property to improve: the suggestions aim at the highest Trg; say e.g. "
                      "\"the highest gamma\" to choose another")

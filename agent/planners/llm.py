@@ -81,7 +81,8 @@ def fit_context(system: SystemMessage, history: Sequence[AnyMessage], budget: in
         return kept
     turn = [m.model_copy() for m in current_turn(history)]
     while tokens([system, *turn]) > budget:
-        results = [m for m in turn if isinstance(m, ToolMessage) and len(m.text) > 200]
+        # a result already cut to its first 200 characters cannot be cut further (the loop would never end)
+        results = [m for m in turn if isinstance(m, ToolMessage) and len(m.text) > 200 + len(TRUNCATED)]
         if not results:
             break
         longest = max(results, key=lambda m: len(m.text))
@@ -176,35 +177,44 @@ class LLMPlanner:
             return None  # nothing the grammar can run: the model plans the turn
         notes: list[str] = []
         failure = ""
-        design = next((c for c in calls if c["name"] == "design_alloys"), None)
-        if design is not None and request.not_understood:
+        for call in calls:
+            refined = None
             try:
-                refined = self._refined_design(request, goal, design, state, on_progress)
+                if call["name"] == "design_alloys" and request.not_understood:
+                    previous = DesignGoal.model_validate(goal) if goal and call["args"].get("refine") else None
+                    refined = self._refined_goal(request, previous, state, on_progress)
+                elif call["name"] == "suggest_experiments" and call["args"].get("request"):
+                    # the goal words after "what should I cast next for" (a family named: a new goal)
+                    words = Request(call["args"]["request"])
+                    if words.not_understood:
+                        refined = self._refined_goal(words, None, state, on_progress)
             except LLMEndpointError as error:
-                failure, refined = str(error), None
+                failure = str(error)
             if refined is not None:
-                note, new_args = refined
+                note, new_goal = refined
                 notes.append(note)
-                if new_args is not None:
-                    design["args"] = new_args
+                if new_goal is not None:
+                    call["args"] = ({"goal": new_goal.as_json(), "refine": False} if call["name"] == "design_alloys"
+                                    else {k: v for k, v in call["args"].items() if k != "request"}
+                                    | {"goal": new_goal.as_json()})
         return {**base, "messages": [AIMessage(content="", tool_calls=calls)], "answered_by": "offline",
                 "llm_notes": notes, "llm_failure": failure}
 
-    def _refined_design(self, request: Request, goal: dict | None, design: dict, state: State,
-                        on_progress: ProgressCallback | None):
+    def _refined_goal(self, request: Request, previous: DesignGoal | None, state: State,
+                      on_progress: ProgressCallback | None) -> tuple[str, DesignGoal | None] | None:
+        """The model's reading of the words the grammar left (`refine_goal`): a note for the user and the refined
+        goal, or None for the goal when the grammar's reading stands; None when the words state no goal that can
+        hold (the tool then says why)."""
         from alloygan.tools.design import parse_goal_text
 
-        previous = DesignGoal.model_validate(goal) if goal and design["args"].get("refine") else None
         try:
             read = parse_goal_text(request.text, previous)
         except ValueError:
-            return None  # a goal that cannot hold: the design tool says why
+            return None
         deadline = self._deadline(state.get("turn_started") or time.time())
         refinement = refine_goal(lambda messages: self._ask(messages, deadline, on_progress), request.text, read.goal,
                                  read.not_understood)
-        if refinement.goal is None:
-            return refinement.note, None
-        return refinement.note, {"goal": refinement.goal.as_json(), "refine": False}
+        return refinement.note, refinement.goal
 
     # --- step 2: the model ------------------------------------------------------------------------------------
     def _deadline(self, started: float) -> float:

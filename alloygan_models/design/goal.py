@@ -89,10 +89,8 @@ class DesignGoal(BaseModel):
                           "15 at.% from every known alloy), marked as extrapolations; no ranking penalty for distance")
     seed: int = Field(0, ge=0, description="Random seed: the same goal and seed give the same answer")
     objective: Objective | None = Field(
-        None, description="Set only when the request asks for the highest/lowest (maximum/minimum, largest/smallest) "
-        "value of one property, e.g. 'the highest gamma' -> {\"property\": \"gamma\", \"maximise\": true}, 'lowest Tl' "
-        "-> {\"property\": \"Tl\", \"maximise\": false}: candidates meeting the goal are then ranked by it. A bound "
-        "('Trg > 0.6') is a constraint, not an objective; 'cheapest' is prefer_low_cost")
+        None, description="Only for 'the highest/lowest <property>': {\"property\": \"gamma\", \"maximise\": true}; "
+        "ranks the candidates by it (a bound such as Trg > 0.6 is a constraint; 'cheapest' is prefer_low_cost)")
 
     @field_validator("required_elements", "excluded_elements")
     @classmethod

@@ -265,7 +265,7 @@ def test_a_tool_failure_or_bad_arguments_are_messages_the_model_reads(scripted_a
 
 
 def test_the_history_is_trimmed_to_the_context_and_long_results_are_cut():
-    from alloygan.agent.planners.llm import fit_context, tokens
+    from alloygan.agent.planners.llm import TRUNCATED, fit_context, tokens
 
     system = SystemMessage("s" * 300)
     old = [HumanMessage("x" * 3000), AIMessage("y" * 3000)]
@@ -275,6 +275,10 @@ def test_the_history_is_trimmed_to_the_context_and_long_results_are_cut():
     assert kept[0] is system and kept[1].text == "search papers" and tokens(kept) <= 1000
     assert kept[-1].text.endswith("…(cut to fit the model's context)") and kept[-1].tool_call_id == "call_1"
     assert fit_context(system, old + turn[:1], budget=5000) == [system, *old, turn[0]]
+    # a turn that cannot fit even with its results cut to the minimum ends cut, rather than cutting forever
+    big_system = SystemMessage("s" * 8000)
+    kept = fit_context(big_system, turn, budget=1000)
+    assert kept[-1].text == "z" * 200 + TRUNCATED and tokens(kept) > 1000
 
 
 def test_prose_naming_an_excluded_element_as_present_is_replaced(scripted_assistant, monkeypatch):

@@ -52,3 +52,23 @@ def test_the_assistant_suggests_logs_and_refines(trained_copy, tmp_path):
         assert {s.acquisition for s in list_suggestions()} == {"EI", "UCB"}
     finally:
         assistant.close()
+
+
+def test_the_llm_reads_unread_goal_words_of_a_next_experiment_request(trained_copy, scripted_assistant):
+    import json
+
+    from langchain_core.messages import AIMessage
+
+    from alloygan.tools.experiments import list_suggestions
+
+    refined = {"base_element": "Zr", "excluded_elements": ["Ag"], "objective": {"property": "gamma", "maximise": True}}
+    assistant, model = scripted_assistant(AIMessage(json.dumps(refined)),
+                                          AIMessage("These are the next experiments, with the reasons below."))
+    result = assistant.turn("what should I cast next for Zr-based glass avoiding Ag, with gamma pushed up as far as "
+                            "it goes? 2 experiments", "llm-next")
+    assert result.tools == ["suggest_experiments"], result.answer
+    assert "pushed up as far as it goes" in model.received[0][-1].text  # the model was asked about those words
+    assert "Next 2 experiments for the highest gamma" in result.answer
+    logged = list_suggestions()
+    assert len(logged) == 2 and all("gamma" in s.reason and "Ag" not in s.composition for s in logged)
+    assert all(s.goal["objective"] == {"property": "gamma", "maximise": True} for s in logged)

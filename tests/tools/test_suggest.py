@@ -54,6 +54,10 @@ def test_a_batch_obeys_the_goal_and_is_logged_once(trained_copy, run_cli):
     assert result["incumbent"]["alloy"]["formula"] == zr.alloys[best].composition.formula
     assert result["incumbent"]["value"] == pytest.approx(zr.frame["Trg"].iloc[best], abs=1e-4)
 
+    # the answer says so when no suggestion is predicted to beat the incumbent
+    behind = all(s["objective"]["mean"] <= result["incumbent"]["value"] for s in suggestions)
+    assert behind == any(note.startswith("no suggestion is predicted to beat") for note in result["notes"])
+
     # logged with the acquisition and the reason; the same request again logs nothing new
     ids = [s["experiment_id"] for s in suggestions]
     code, out, err = run_cli("experiments", "show", str(ids[0]), "--json")
