@@ -19,11 +19,11 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 
 from alloygan.knowledge_base.composition import Composition
-from alloygan.models.design.goal import MAX_CANDIDATES
+from alloygan.models.design.goal import MAX_CANDIDATES, DesignGoal
 from alloygan.tools.arguments import Arguments, validated
 from alloygan.tools.errors import ToolInputError
 from alloygan.tools.results import (
-    SHOWN_PROPERTIES, DesignAnswer, Experiment, ExperimentCheck, ExperimentsReport, LoggedSuggestions, Prediction,
+    SHOWN_PROPERTIES, Candidate, DesignAnswer, DesignStats, Experiment, ExperimentCheck, ExperimentsReport, LoggedSuggestions, Prediction,
     PropertyAccuracy, PropertyCheck, rounded,
 )
 
@@ -87,8 +87,6 @@ def _log(store):
 def log_suggestions(design: DesignAnswer | None, ranks: Sequence[int] | None = None,
                     thread: str | None = None) -> LoggedSuggestions:
     """Log candidates of a design (all, or those of the given ranks) as experiment suggestions."""
-    from alloygan.knowledge_base.composition import Composition
-    from alloygan.knowledge_base.experiments import NewSuggestion
     from alloygan.tools.knowledge import open_store
 
     if ranks:  # the bounds a model meets, for every caller (chat /log, the REST endpoint, the Python API)
@@ -103,17 +101,9 @@ def log_suggestions(design: DesignAnswer | None, ranks: Sequence[int] | None = N
             shown = ", ".join(map(str, unknown[:5])) + (f", … ({len(unknown)} in all)" if len(unknown) > 5 else "")
             raise ToolInputError(f"rank {shown}: not in the last design (ranks 1-{len(candidates)})")
         candidates = [design.candidate(r) for r in dict.fromkeys(ranks)]
-    goal, goal_text, key = design.goal.as_json(), design.goal.describe(), design_key(design)
-    new = [
-        NewSuggestion(
-            composition=Composition.from_dict(c.composition),
-            predicted={name: value.to_json() for name, value in c.estimates().items()},
-            goal=goal, goal_text=goal_text, p_meets_goal=c.p_meets_goal, cost_usd_per_kg=c.cost_usd_per_kg,
-            design_rank=c.rank, generator=design.stats.generator, forward_model=design.stats.forward_model,
-            thread=thread, design_key=key, acquisition="design", reason=_design_reason(c),
-        )
-        for c in candidates
-    ]
+    goal_text, key = design.goal.describe(), design_key(design)
+    new = [new_suggestion(c, design.goal, goal_text, c.rank, design.stats, thread, key, "design", _design_reason(c))
+           for c in candidates]
     with open_store() as store:
         log = _log(store)
         ids = log.add_suggestions(new)
@@ -124,6 +114,21 @@ def log_suggestions(design: DesignAnswer | None, ranks: Sequence[int] | None = N
 def _design_reason(candidate) -> str:
     chance = f", P(meets goal) {candidate.p_meets_goal:.2f}" if candidate.p_meets_goal is not None else ""
     return f"rank {candidate.rank} of the design{chance}"
+
+
+def new_suggestion(candidate: Candidate, goal: DesignGoal, goal_text: str, rank: int, stats: DesignStats,
+                   thread: str | None, key: str, acquisition: str, reason: str):
+    """The experiment-log entry of a designed candidate: its composition, predictions, cost and P(goal), the goal
+    it was chosen for, the versions of the models that made it (`stats`), and how and why it was chosen."""
+    from alloygan.knowledge_base.experiments import NewSuggestion
+
+    return NewSuggestion(
+        composition=Composition.from_dict(candidate.composition),
+        predicted={name: value.to_json() for name, value in candidate.estimates().items()},
+        goal=goal.as_json(), goal_text=goal_text, p_meets_goal=candidate.p_meets_goal,
+        cost_usd_per_kg=candidate.cost_usd_per_kg, design_rank=rank, generator=stats.generator,
+        forward_model=stats.forward_model, thread=thread, design_key=key, acquisition=acquisition,
+        reason=reason)
 
 
 def design_key(design: DesignAnswer) -> str:

@@ -184,19 +184,13 @@ def batch_key(result: NextExperiments) -> str:
 
 
 def _logged(result: NextExperiments, design: DesignAnswer, thread: str | None) -> NextExperiments:
-    from alloygan.knowledge_base.composition import Composition
-    from alloygan.knowledge_base.experiments import ExperimentLog, NewSuggestion
+    from alloygan.knowledge_base.experiments import ExperimentLog
+    from alloygan.tools.experiments import new_suggestion
     from alloygan.tools.knowledge import open_store
 
     key = batch_key(result)
-    new = [NewSuggestion(
-        composition=Composition.from_dict(s.candidate.composition),
-        predicted={name: value.to_json() for name, value in s.candidate.estimates().items()},
-        goal=result.goal.as_json(), goal_text=result.goal_text, p_meets_goal=s.candidate.p_meets_goal,
-        cost_usd_per_kg=s.candidate.cost_usd_per_kg, design_rank=s.order, generator=design.stats.generator,
-        forward_model=design.stats.forward_model, thread=thread, design_key=key,
-        acquisition=result.acquisition, reason=s.reason,
-    ) for s in result.suggestions]
+    new = [new_suggestion(s.candidate, result.goal, result.goal_text, s.order, design.stats, thread, key,
+                          result.acquisition, s.reason) for s in result.suggestions]
     with open_store() as store:
         ids = ExperimentLog(store).add_suggestions(new)
     suggestions = [s.model_copy(update={"experiment_id": logged.id}) for s, logged in zip(result.suggestions, ids)]

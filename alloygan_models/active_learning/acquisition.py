@@ -68,6 +68,22 @@ def random_scores(n: int, rng: np.random.Generator) -> np.ndarray:
     return rng.random(n)
 
 
+def acquisition_scores(name: str, mean, std, best: float, rng: np.random.Generator | None = None, xi: float = 0.0,
+                       kappa: float = 2.0) -> np.ndarray:
+    """The scores of the acquisition `name`: "EI", "PI", "UCB", "greedy" or "random" (which needs `rng`)."""
+    if name == "random":
+        return random_scores(len(np.asarray(mean)), rng)
+    if name == "greedy":
+        return greedy(mean)
+    if name == "EI":
+        return expected_improvement(mean, std, best, xi)
+    if name == "PI":
+        return probability_of_improvement(mean, std, best, xi)
+    if name == "UCB":
+        return upper_confidence_bound(mean, std, kappa)
+    raise ValueError(f"unknown acquisition {name!r}; choose one of EI, PI, UCB, greedy, random")
+
+
 def thompson_scores(mean, std, rng: np.random.Generator) -> np.ndarray:
     """One draw per candidate from N(μ, σ²) (σ = 0: μ itself); the same rng state gives the same draws."""
     mean, std = _arrays(mean, std)
@@ -85,6 +101,18 @@ def _domain_mask(candidates: np.ndarray, known: np.ndarray | None,
     return domain_distance <= max_domain_distance_at_pct
 
 
+def _eligible(values: np.ndarray, what: str, candidates, batch_size: int, known: np.ndarray | None,
+              max_domain_distance_at_pct: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates as an array and which of them a batch may take (a finite value, within the domain limit);
+    ValueError for a count of `what` (scores, predictions) that does not match, or a batch size below 1."""
+    candidates = np.asarray(candidates, dtype=float)
+    if len(values) != len(candidates):
+        raise ValueError(f"{len(values)} {what} for {len(candidates)} candidates")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1; got {batch_size}")
+    return candidates, np.isfinite(values) & _domain_mask(candidates, known, max_domain_distance_at_pct)
+
+
 def select_batch(scores, candidates: np.ndarray, batch_size: int, min_distance_at_pct: float = 0.0,
                  known: np.ndarray | None = None, max_domain_distance_at_pct: float | None = None) -> np.ndarray:
     """Indices of up to `batch_size` candidates, best score first, chosen greedily:
@@ -95,12 +123,7 @@ def select_batch(scores, candidates: np.ndarray, batch_size: int, min_distance_a
     Fewer than `batch_size` come back when the rules leave fewer eligible candidates.
     """
     scores = np.asarray(scores, dtype=float)
-    candidates = np.asarray(candidates, dtype=float)
-    if len(scores) != len(candidates):
-        raise ValueError(f"{len(scores)} scores for {len(candidates)} candidates")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1; got {batch_size}")
-    eligible = np.isfinite(scores) & _domain_mask(candidates, known, max_domain_distance_at_pct)
+    candidates, eligible = _eligible(scores, "scores", candidates, batch_size, known, max_domain_distance_at_pct)
     nearest_pick = np.full(len(candidates), np.inf)  # distance of each candidate to its nearest pick so far
     picks: list[int] = []
     for index in np.argsort(-scores, kind="stable"):
@@ -125,12 +148,7 @@ def thompson_batch(mean, std, candidates: np.ndarray, batch_size: int, rng: np.r
     than per batch, so that the batch spreads over the candidates that might be best instead of being the
     top `batch_size` of a single draw (which, with a small σ, is nearly the greedy batch)."""
     mean, std = _arrays(mean, std)
-    candidates = np.asarray(candidates, dtype=float)
-    if len(mean) != len(candidates):
-        raise ValueError(f"{len(mean)} predictions for {len(candidates)} candidates")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1; got {batch_size}")
-    allowed = np.isfinite(mean) & _domain_mask(candidates, known, max_domain_distance_at_pct)
+    candidates, allowed = _eligible(mean, "predictions", candidates, batch_size, known, max_domain_distance_at_pct)
     picks: list[int] = []
     while len(picks) < batch_size and allowed.any():
         draw = np.where(allowed, thompson_scores(mean, std, rng), -np.inf)

@@ -27,20 +27,13 @@ from typing import Protocol
 
 import numpy as np
 
-from alloygan.models.active_learning.acquisition import (
-    expected_improvement,
-    greedy,
-    probability_of_improvement,
-    random_scores,
-    select_batch,
-    thompson_batch,
-    upper_confidence_bound,
-)
+from alloygan.models.active_learning.acquisition import acquisition_scores, select_batch, thompson_batch
 from alloygan.models.active_learning.generator_strategy import (
     PROPOSALS_PER_ROUND,
     CompositionProposer,
     nearest_pool_votes,
 )
+from alloygan.models.descriptors.thermal import TEMPERATURES
 from alloygan.models.metrics import nearest_known
 
 SURROGATE_STRATEGIES = ("greedy", "EI", "PI", "UCB", "thompson")
@@ -112,21 +105,6 @@ def targets(objective: np.ndarray, top_share: float = TOP_SHARE) -> np.ndarray:
     return objective >= threshold
 
 
-def _scores(strategy: str, mean: np.ndarray, std: np.ndarray, best: float, rng: np.random.Generator,
-            xi: float, kappa: float) -> np.ndarray:
-    if strategy == "random":
-        return random_scores(len(mean), rng)
-    if strategy == "greedy":
-        return greedy(mean)
-    if strategy == "EI":
-        return expected_improvement(mean, std, best, xi)
-    if strategy == "PI":
-        return probability_of_improvement(mean, std, best, xi)
-    if strategy == "UCB":
-        return upper_confidence_bound(mean, std, kappa)
-    raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
-
-
 def run_campaign(pool: CampaignPool, strategy: str, seed: int, surrogate: Callable[[int], Surrogate],
                  n_seed: int = 5, batch_size: int = 5, budget: int | None = None, min_distance_at_pct: float = 2.0,
                  xi: float = 0.01, kappa: float = 2.0, top_share: float = TOP_SHARE,
@@ -169,7 +147,7 @@ def run_campaign(pool: CampaignPool, strategy: str, seed: int, surrogate: Callab
                                              proposals_per_round, int(rng.integers(2**31)))
                 scores = nearest_pool_votes(proposals, pool.fractions[remaining])
             else:
-                scores = _scores(strategy, mean, std, best, rng, xi, kappa)
+                scores = acquisition_scores(strategy, mean, std, best, rng, xi, kappa)
             chosen = select_batch(scores, pool.fractions[remaining], size, min_distance_at_pct)
         if len(chosen) == 0:  # nothing eligible is left (no finite score): the campaign cannot go on
             break
@@ -257,6 +235,6 @@ def family_pool(table, goal: CampaignGoal, twin_distance_at_pct: float | None = 
     target_mask = None
     if goal.threshold is not None:
         target_mask = objective[hidden] >= goal.threshold * (1.0 if goal.maximise else -1.0)
-    temperatures = frame[["Tg", "Tx", "Tl"]].to_numpy(dtype=float)[hidden]
+    temperatures = frame[list(TEMPERATURES)].to_numpy(dtype=float)[hidden]
     return CampaignPool(fractions[hidden], features[hidden], objective[hidden], features[known], objective[known],
                         target_mask, temperatures, np.flatnonzero(known), int(twins.sum()))

@@ -24,12 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from alloygan.models.active_learning.acquisition import (
+    acquisition_scores,
     expected_improvement,
-    greedy,
-    probability_of_improvement,
     select_batch,
     thompson_batch,
-    upper_confidence_bound,
 )
 
 ACQUISITIONS = ("EI", "PI", "UCB", "greedy", "thompson")
@@ -116,16 +114,13 @@ def choose_batch(acquisition: str, mean: np.ndarray, std: np.ndarray, p_meets_go
         value = np.full(len(mu), np.nan)
         value[picks] = mu[picks]
         return Scored(picks, value[picks] * scale * sign, gain[picks])
-    if acquisition == "EI":
-        score = expected_improvement(mu, sigma, f_best, xi) * p_meets_goal
-    elif acquisition == "PI":
-        score = probability_of_improvement(mu, sigma, f_best, xi) * p_meets_goal
-    elif acquisition == "UCB":
-        score = np.where(eligible, upper_confidence_bound(mu, sigma, kappa), -np.inf)
-    else:
-        score = np.where(eligible, greedy(mu), -np.inf)
-    if acquisition in ("EI", "PI") and not np.any(score > 0):  # nothing promises a gain: fall back to P(goal)
-        score = np.asarray(p_meets_goal, dtype=float) * 1e-12
+    score = acquisition_scores(acquisition, mu, sigma, f_best, xi=xi, kappa=kappa)
+    if acquisition in ("EI", "PI"):
+        score = score * p_meets_goal
+        if not np.any(score > 0):  # nothing promises a gain: fall back to P(goal)
+            score = np.asarray(p_meets_goal, dtype=float) * 1e-12
+    else:  # UCB, greedy
+        score = np.where(eligible, score, -np.inf)
     score = np.where(np.isfinite(score), score, -np.inf)
     picks = select_batch(np.where(score == -np.inf, np.nan, score), fractions, batch_size, min_distance_at_pct)
     shown = score[picks]
